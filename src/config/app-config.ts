@@ -1,0 +1,142 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+
+export const APP_ROLES = ['api', 'worker', 'all'] as const;
+export type AppRole = (typeof APP_ROLES)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const blankToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * Every setting the service reads from the environment, with its default.
+ * Validated once at start (see loadConfig); the rest of the app injects this class.
+ */
+export class AppConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Type(() => Number) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/webhook_inbox';
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  DATABASE_POOL_SIZE = 10;
+
+  /** "boot": run pending migrations at start under an advisory lock; "skip": leave them to `npm run migration:run`. */
+  @IsIn(['boot', 'skip'])
+  MIGRATIONS = 'boot' as 'boot' | 'skip';
+
+  @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** BullMQ key prefix. Wrap in {braces} (a hash tag) on Redis Cluster. Must not contain ':'. */
+  @Matches(/^[^:\s]+$/, { message: 'must be non-empty and contain no ":" or spaces' })
+  QUEUE_PREFIX = 'webhook-inbox';
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  /** api: ingest only; worker: run handlers (and the relay); all: both, in one process. */
+  @IsIn(APP_ROLES)
+  APP_ROLE: AppRole = 'all';
+
+  /** Space-separated whsec_ secrets; several at once during a rotation. */
+  @IsOptional() @Transform(blankToUndefined) @IsString()
+  WEBHOOK_SECRET?: string;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(86400)
+  WEBHOOK_TOLERANCE_SECONDS = 300;
+
+  @Type(() => Number) @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
+  WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+  /** Space-separated bearer keys for /admin. */
+  @IsOptional() @Transform(blankToUndefined) @IsString()
+  ADMIN_API_KEYS?: string;
+
+  @IsOptional() @Transform(blankToUndefined) @IsString()
+  TLS_CERT_FILE?: string;
+
+  @IsOptional() @Transform(blankToUndefined) @IsString()
+  TLS_KEY_FILE?: string;
+
+  /** Passed to Fastify's trustProxy: "true", a hop count, or a comma-separated list of addresses/CIDRs. */
+  @IsOptional() @Transform(blankToUndefined) @IsString()
+  TRUST_PROXY?: string;
+
+  /** The URL the provider posts to; used by the test-webhook sender. Defaults to this process. */
+  @IsOptional() @Transform(blankToUndefined) @Matches(/^https?:\/\/.+/, { message: 'must be an http(s):// URL' })
+  PUBLIC_URL?: string;
+
+  @Type(() => Number) @IsInt() @Min(0) @Max(600000)
+  SHUTDOWN_GRACE_MS = 10000;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(3650)
+  RETENTION_DAYS = 30;
+
+  get isProduction(): boolean {
+    return this.NODE_ENV === 'production';
+  }
+
+  get runsWorkers(): boolean {
+    return this.APP_ROLE !== 'api';
+  }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describe(errors: ValidationError[]): string[] {
+  return errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map(
+      (message) => `${error.property}=${JSON.stringify(String(error.value ?? ''))}: ${message.replace(`${error.property} `, '')}`,
+    ),
+  );
+}
+
+/** Reads and validates the environment; throws ConfigError listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const known = Object.keys(new AppConfig());
+  const input = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => known.includes(key) && value !== undefined && value !== ''),
+  );
+  const config = plainToInstance(AppConfig, input);
+  const problems = describe(validateSync(config, { skipMissingProperties: false }));
+  if (config.TLS_CERT_FILE && !config.TLS_KEY_FILE) problems.push('TLS_KEY_FILE: must be set together with TLS_CERT_FILE');
+  if (config.TLS_KEY_FILE && !config.TLS_CERT_FILE) problems.push('TLS_CERT_FILE: must be set together with TLS_KEY_FILE');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** For messages: the URL with its password replaced. */
+export function maskUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '****';
+    return parsed.toString();
+  } catch {
+    return '<unparseable URL>';
+  }
+}

@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { SnakeNamingStrategy } from './snake-naming.strategy.js';
+import { migrations } from '../../migrations/index.js';
+import { loadConfig } from '../config/app-config.js';
+
+/**
+ * One definition of the connection, shared by the app (TypeOrmModule) and the migration CLI
+ * (`typeorm migration:run -d dist/src/database/data-source.js`). The schema is only ever changed
+ * by the reviewed migrations in /migrations: synchronize stays off.
+ */
+export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    synchronize: false,
+    migrationsRun: false,
+    migrations,
+    migrationsTableName: 'typeorm_migrations',
+    namingStrategy: new SnakeNamingStrategy(),
+    poolSize,
+    extra: {
+      // Fail fast when Postgres is unreachable: the ingestion path answers 503 instead of hanging.
+      connectionTimeoutMillis: 3000,
+      // Bound every statement so a stuck database cannot hold a request (or a handler slot) forever.
+      query_timeout: 15000,
+      application_name: 'webhook-inbox',
+    },
+  };
+}
+
+// The TypeORM CLI imports this module and uses its default export.
+export default new DataSource(dataSourceOptions(loadConfig().DATABASE_URL));

@@ -1,0 +1,42 @@
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import type { Relation } from 'typeorm';
+import { WebhookDelivery } from './webhook-delivery.entity.js';
+
+export const ATTEMPT_OUTCOMES = ['succeeded', 'failed', 'timed_out', 'invalid'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+/** The history of a delivery: one row per time its handler ran. */
+@Entity({ name: 'webhook_delivery_attempts' })
+export class DeliveryAttempt {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string;
+
+  @Column({ type: 'uuid' })
+  deliveryId: string;
+
+  @ManyToOne(() => WebhookDelivery, (delivery) => delivery.attemptLog, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'delivery_id' })
+  delivery?: Relation<WebhookDelivery>;
+
+  @Column({ type: 'int' })
+  attempt: number;
+
+  @Column({ type: 'text' })
+  outcome: AttemptOutcome;
+
+  @Column({ type: 'timestamptz' })
+  startedAt: Date;
+
+  @Column({ type: 'timestamptz' })
+  finishedAt: Date;
+
+  @Column({ type: 'int' })
+  durationMs: number;
+
+  @Column({ type: 'text', nullable: true })
+  errorMessage: string | null;
+
+  /** The first lines of the stack: enough to find the place, small enough to keep. */
+  @Column({ type: 'text', nullable: true })
+  errorStack: string | null;
+}

@@ -1,0 +1,34 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { INBOX_BULL_CONFIG } from '../inbox/inbox-bull.config.js';
+import { DeliveryAttempt } from './delivery-attempt.entity.js';
+import { EventTypePolicy } from './event-type-policy.js';
+import { HandlerDeliveryProcessor } from './handler-delivery.processor.js';
+import { DISPATCH_QUEUE, InboxQueues } from './inbox-queues.js';
+import { InboxWorkers } from './inbox-workers.js';
+import { OutboxRelay } from './outbox-relay.js';
+import { WebhookDelivery } from './webhook-delivery.entity.js';
+import { WebhookDispatchProcessor } from './webhook-dispatch.processor.js';
+import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
+
+/** Handler discovery, the queues, the workers that run handlers, and the relay that heals the queue. */
+@Module({
+  imports: [
+    DiscoveryModule,
+    TypeOrmModule.forFeature([WebhookDelivery, DeliveryAttempt]),
+    BullModule.registerQueue({ name: DISPATCH_QUEUE, configKey: INBOX_BULL_CONFIG }),
+  ],
+  providers: [
+    WebhookHandlerRegistry,
+    EventTypePolicy,
+    InboxQueues,
+    WebhookDispatchProcessor,
+    HandlerDeliveryProcessor,
+    InboxWorkers,
+    OutboxRelay,
+  ],
+  exports: [WebhookHandlerRegistry, EventTypePolicy, InboxQueues, InboxWorkers, OutboxRelay, TypeOrmModule],
+})
+export class HandlersModule {}

@@ -1,0 +1,52 @@
+import type { Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+
+/** What a handler receives: the stored event, with `data` validated against the handler's DTO if it names one. */
+export interface WebhookEvent<TData = Record<string, unknown>> {
+  /** The inbox's own id for the event (uuid). */
+  id: string;
+  /** The provider's id (envelope `id`, else `webhook-id` header, else a hash of the body). */
+  externalId: string;
+  source: string;
+  type: string;
+  data: TData;
+  /** The provider's `created_at`, when it sent one. */
+  createdAt?: string;
+  receivedAt: Date;
+  /** The whole envelope as received, extra fields included. */
+  payload: Record<string, unknown>;
+}
+
+export interface WebhookHandlerContext {
+  deliveryId: string;
+  /** 1 on the first run, 2 on the first retry, … */
+  attempt: number;
+  maxAttempts: number;
+  /** Aborted when the handler's timeout passes or the worker shuts down; pass it to fetch() etc. */
+  signal: AbortSignal;
+  /**
+   * Only for handlers declared with `transactional: true`: an EntityManager inside the transaction
+   * that also marks this delivery succeeded. Write through it and the effect commits exactly once.
+   */
+  manager: EntityManager;
+  /** A logger whose lines carry the event id, type, handler and delivery id. */
+  logger: Pick<Logger, 'log' | 'warn' | 'error' | 'debug'>;
+}
+
+/**
+ * Implement this on a provider class decorated with `@OnWebhook(...)`. Throw to fail the attempt:
+ * it is retried with backoff until the handler's `attempts` are used up.
+ * Delivery is at least once: a retry after a crash may run `handle` again for the same event, so
+ * make the effect idempotent, or declare `transactional: true` and write through `context.manager`.
+ */
+export interface WebhookHandler<TData = Record<string, unknown>> {
+  handle(event: WebhookEvent<TData>, context: WebhookHandlerContext): Promise<void> | void;
+}
+
+/** Throw this (or let DTO validation fail) when retrying cannot help: the delivery goes straight to `dead`. */
+export class PermanentWebhookError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PermanentWebhookError';
+  }
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Chargeback } from './chargeback.entity.js';
+import { SubscriptionChargebackHandler } from './handlers/subscription-chargeback.handler.js';
+import { SubscriptionCreatedHandler } from './handlers/subscription-created.handler.js';
+import { SubscriptionRefundHandler } from './handlers/subscription-refund.handler.js';
+import { Refund } from './refund.entity.js';
+import { Subscription } from './subscription.entity.js';
+import { SubscriptionLedger } from './subscription-ledger.service.js';
+
+/**
+ * The example feature: how we want a team to write theirs. Handlers are ordinary providers with
+ * @OnWebhook; listing them here is all it takes for the inbox to find them.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([Subscription, Refund, Chargeback])],
+  providers: [SubscriptionLedger, SubscriptionCreatedHandler, SubscriptionRefundHandler, SubscriptionChargebackHandler],
+})
+export class SubscriptionsModule {}

@@ -1,0 +1,151 @@
+import type { Pool } from 'pg';
+
+/** One event to commit. `payloadJson` is the raw body text: Postgres parses it into jsonb once. */
+export interface EventToWrite {
+  source: string;
+  externalId: string;
+  type: string;
+  payloadJson: string;
+  headers: Record<string, string>;
+}
+
+export interface WriteResult {
+  /** The inbox id: the new row's, or the original's for a duplicate. */
+  id: string;
+  duplicate: boolean;
+}
+
+/** The database refused this event's content (not the database being down): answer 4xx, not 5xx. */
+export class UnstorableEventError extends Error {
+  constructor(readonly reason: string) {
+    super(`the event cannot be stored: ${reason}`);
+    this.name = 'UnstorableEventError';
+  }
+}
+
+interface PendingWrite {
+  event: EventToWrite;
+  resolve: (result: WriteResult) => void;
+  reject: (error: unknown) => void;
+}
+
+const INSERT_BATCH = `
+  INSERT INTO webhook_events (source, external_id, type, payload, headers)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[])
+  ON CONFLICT (source, external_id) DO NOTHING
+  RETURNING id, source, external_id`;
+
+const FIND_EXISTING = `
+  SELECT e.id, e.source, e.external_id
+  FROM webhook_events e
+  JOIN unnest($1::text[], $2::text[]) AS k(source, external_id)
+    ON e.source = k.source AND e.external_id = k.external_id`;
+
+const keyOf = (source: string, externalId: string) => `${source}\u0000${externalId}`;
+
+/**
+ * Group commit: concurrent requests share one multi-row INSERT. While a batch is being written the
+ * next one fills up (no timer, no fixed wait), and each caller is answered when its batch has
+ * committed. This is the one place that decides "new or duplicate": copies inside a batch are folded
+ * here, copies across batches and replicas by the unique key in the same statement.
+ */
+export class EventWriter {
+  private queue: PendingWrite[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly maxBatchSize = 500,
+    private readonly maxConcurrentBatches = 2,
+  ) {}
+
+  write(event: EventToWrite): Promise<WriteResult> {
+    return new Promise<WriteResult>((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      this.drain();
+    });
+  }
+
+  /** Requests waiting for a batch, for metrics. */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  private drain(): void {
+    while (this.inFlight < this.maxConcurrentBatches && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatchSize);
+      this.inFlight++;
+      void this.commit(batch).finally(() => {
+        this.inFlight--;
+        this.drain();
+      });
+    }
+  }
+
+  private async commit(batch: PendingWrite[]): Promise<void> {
+    try {
+      await this.commitBatch(batch);
+    } catch (error) {
+      if (!isDataError(error) || batch.length === 1) {
+        const failure = isDataError(error) ? new UnstorableEventError((error as Error).message) : error;
+        for (const pending of batch) pending.reject(failure);
+        return;
+      }
+      // One event's content broke the whole statement: write them one by one so that only that
+      // event is refused and the others are still committed.
+      await Promise.all(batch.map((pending) => this.commit([pending])));
+    }
+  }
+
+  private async commitBatch(batch: PendingWrite[]): Promise<void> {
+    // Fold copies inside the batch: the first is written, the rest follow its answer as duplicates.
+    const leaders = new Map<string, PendingWrite[]>();
+    for (const pending of batch) {
+      const key = keyOf(pending.event.source, pending.event.externalId);
+      const group = leaders.get(key);
+      if (group) group.push(pending);
+      else leaders.set(key, [pending]);
+    }
+    const unique = [...leaders.values()].map((group) => group[0].event);
+
+    const inserted = await this.pool.query<{ id: string; source: string; external_id: string }>(INSERT_BATCH, [
+      unique.map((e) => e.source),
+      unique.map((e) => e.externalId),
+      unique.map((e) => e.type),
+      unique.map((e) => e.payloadJson),
+      unique.map((e) => JSON.stringify(e.headers)),
+    ]);
+    const results = new Map<string, WriteResult>();
+    for (const row of inserted.rows) results.set(keyOf(row.source, row.external_id), { id: row.id, duplicate: false });
+
+    // Whatever the INSERT skipped was already stored (by an earlier batch or another replica,
+    // committed before our statement finished waiting on it): look up the original ids.
+    const missing = unique.filter((e) => !results.has(keyOf(e.source, e.externalId)));
+    if (missing.length > 0) {
+      const existing = await this.pool.query<{ id: string; source: string; external_id: string }>(FIND_EXISTING, [
+        missing.map((e) => e.source),
+        missing.map((e) => e.externalId),
+      ]);
+      for (const row of existing.rows) results.set(keyOf(row.source, row.external_id), { id: row.id, duplicate: true });
+    }
+
+    for (const [key, group] of leaders) {
+      const result = results.get(key);
+      if (!result) {
+        // Deleted between the two statements (retention): never answer 2xx without a row.
+        for (const pending of group) pending.reject(new Error('event vanished while being de-duplicated; retry'));
+        continue;
+      }
+      group.forEach((pending, index) => pending.resolve(index === 0 ? result : { id: result.id, duplicate: true }));
+    }
+  }
+}
+
+/**
+ * The content, not the database, is at fault: SQLSTATE class 22 (data exception: an escape jsonb
+ * refuses, a number beyond numeric's range) or 54001 (JSON nested deeper than Postgres parses).
+ */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code === '54001');
+}
