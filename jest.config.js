@@ -7,8 +7,11 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   // Sources import './x.js' (NodeNext resolution); map those back to the .ts files under test.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  moduleFileExtensions: ['ts', 'js', 'json'],
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    '^content-disposition$': '<rootDir>/test/support/content-disposition.cjs',
+  },
+  moduleFileExtensions: ['ts', 'js', 'cjs', 'json'],
 };
 
 /** @type {import('jest').Config} */

@@ -2,7 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { INBOX_REDIS, WEBHOOK_INBOX_OPTIONS, WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
+import { INBOX_REDIS, WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
 import { RegisteredHandler } from './webhook-handler.registry.js';
 
 /** Batches of freshly committed event ids; the dispatch processor plans their deliveries. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
 import { ConnectionOptions, Job, Worker } from 'bullmq';
 import { workerRedisOptions } from '../inbox/redis-connection.js';
-import { WEBHOOK_INBOX_OPTIONS, WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
+import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
 import { HandlerDeliveryProcessor } from './handler-delivery.processor.js';
 import { DISPATCH_QUEUE, EventIdsJob, handlerQueueName } from './inbox-queues.js';
 import { WebhookDispatchProcessor } from './webhook-dispatch.processor.js';

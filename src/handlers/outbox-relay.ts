@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { pgPool } from '../database/pg-pool.js';
-import { WEBHOOK_INBOX_OPTIONS, WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
+import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
 import { InboxQueues } from './inbox-queues.js';
 import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
 

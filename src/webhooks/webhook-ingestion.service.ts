@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { pgPool } from '../database/pg-pool.js';
-import { WEBHOOK_INBOX_OPTIONS, WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
+import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
 import { WebhookEnvelope } from './envelope/webhook-envelope.js';
 import { EventEnqueuer } from './event-enqueuer.js';
 import { EventWriter, WriteResult } from './event-writer.js';

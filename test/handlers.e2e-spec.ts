@@ -1,0 +1,103 @@
+import type { TestApp } from './support/test-app.js';
+import { startTestApp, uniqueId, waitFor } from './support/test-app.js';
+import { runsOf, TestHandlersModule, TypedData, TypedHandler } from './support/test-handlers.js';
+
+describe('handlers (real Postgres + Redis)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ extraImports: [TestHandlersModule] });
+  });
+  afterAll(async () => t?.close());
+
+  const eventStatus = async (id: string) =>
+    (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
+  const deliveries = async (id: string) =>
+    (
+      await t.db.query(
+        'SELECT handler, status, attempts, last_error FROM webhook_deliveries WHERE event_id = $1 ORDER BY handler',
+        [id],
+      )
+    ).rows;
+  const until = (id: string, status: string) =>
+    waitFor(async () => (await eventStatus(id)) === status, 15_000, `event ${id} to be ${status}`);
+
+  it('discovers a handler declared in a test module and runs it once', async () => {
+    const externalId = uniqueId();
+    const { body } = await t.post({ id: externalId, type: 'test.ok', data: {} });
+    await until(body.id, 'processed');
+    expect(await deliveries(body.id)).toEqual([
+      { handler: 'OkHandler', status: 'succeeded', attempts: 1, last_error: null },
+    ]);
+    expect(runsOf('OkHandler', externalId)).toBe(1);
+  });
+
+  it('retries a failing handler with backoff until it succeeds', async () => {
+    const externalId = uniqueId();
+    const { body } = await t.post({ id: externalId, type: 'test.flaky', data: { failures: 2 } });
+    await until(body.id, 'processed');
+    const [delivery] = await deliveries(body.id);
+    expect(delivery).toMatchObject({ handler: 'FlakyHandler', status: 'succeeded', attempts: 3 });
+    expect(runsOf('FlakyHandler', externalId)).toBe(3);
+    const attempts = await t.db.query(
+      `SELECT attempt, outcome, error_message FROM webhook_delivery_attempts a
+       JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.event_id = $1 ORDER BY attempt`,
+      [body.id],
+    );
+    expect(attempts.rows).toEqual([
+      { attempt: 1, outcome: 'failed', error_message: 'flaky failure 1' },
+      { attempt: 2, outcome: 'failed', error_message: 'flaky failure 2' },
+      { attempt: 3, outcome: 'succeeded', error_message: null },
+    ]);
+  });
+
+  it('marks the delivery dead and the event failed once the attempts are used up', async () => {
+    const externalId = uniqueId();
+    const { body } = await t.post({ id: externalId, type: 'test.broken', data: {} });
+    await until(body.id, 'failed');
+    expect(await deliveries(body.id)).toEqual([
+      { handler: 'BrokenHandler', status: 'dead', attempts: 3, last_error: 'broken on purpose' },
+    ]);
+    expect(runsOf('BrokenHandler', externalId)).toBe(3);
+  });
+
+  it('retries only the failing handler, never re-running the one that succeeded', async () => {
+    const externalId = uniqueId();
+    const { body } = await t.post({ id: externalId, type: 'test.split', data: {} });
+    await until(body.id, 'failed');
+    expect(await deliveries(body.id)).toEqual([
+      { handler: 'BrokenHandler', status: 'dead', attempts: 3, last_error: 'broken on purpose' },
+      { handler: 'SplitPartnerHandler', status: 'succeeded', attempts: 1, last_error: null },
+    ]);
+    expect(runsOf('SplitPartnerHandler', externalId)).toBe(1);
+    expect(runsOf('BrokenHandler', externalId)).toBe(3);
+  });
+
+  it('stores an event no handler subscribes to as ignored, with no delivery', async () => {
+    const { status, body } = await t.post({ id: uniqueId(), type: 'nobody.listens', data: { a: 1 } });
+    expect(status).toBe(200);
+    await until(body.id, 'ignored');
+    expect(await deliveries(body.id)).toEqual([]);
+  });
+
+  it('validates data against the handler DTO: a failure is permanent, with the messages recorded', async () => {
+    const externalId = uniqueId();
+    const { body } = await t.post({ id: externalId, type: 'test.typed', data: { name: 42, quantity: 0 } });
+    await until(body.id, 'failed');
+    const [delivery] = await deliveries(body.id);
+    expect(delivery.status).toBe('dead');
+    expect(delivery.attempts).toBe(1); // no retries although the handler allows 5
+    expect(delivery.last_error).toContain('name must be a string');
+    expect(delivery.last_error).toContain('quantity must not be less than 1');
+    expect(runsOf('TypedHandler', externalId)).toBe(0);
+  });
+
+  it('passes valid data to the handler as a DTO instance, extra fields kept', async () => {
+    const externalId = uniqueId();
+    const { body } = await t.post({ id: externalId, type: 'test.typed', data: { name: 'x', quantity: 2, extra: true } });
+    await until(body.id, 'processed');
+    const data = t.app.get(TypedHandler).lastData;
+    expect(data).toBeInstanceOf(TypedData);
+    expect(data).toMatchObject({ name: 'x', quantity: 2, extra: true });
+  });
+});

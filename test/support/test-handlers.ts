@@ -1,0 +1,68 @@
+import { Injectable, Module } from '@nestjs/common';
+import { IsInt, IsString, Min } from 'class-validator';
+import { OnWebhook, WebhookEvent, WebhookHandler } from '../../src/handlers/index.js';
+
+/** What the test handlers saw, per handler and event, so tests can count runs. */
+export const runs = new Map<string, number>();
+const count = (handler: string, event: WebhookEvent<any>) => {
+  const key = `${handler}:${event.externalId}`;
+  const n = (runs.get(key) ?? 0) + 1;
+  runs.set(key, n);
+  return n;
+};
+export const runsOf = (handler: string, externalId: string) => runs.get(`${handler}:${externalId}`) ?? 0;
+
+@Injectable()
+@OnWebhook('test.ok')
+export class OkHandler implements WebhookHandler {
+  handle(event: WebhookEvent): void {
+    count('OkHandler', event);
+  }
+}
+
+/** Fails on its first `data.failures` attempts, then succeeds. */
+@Injectable()
+@OnWebhook('test.flaky', { attempts: 4, backoff: { type: 'fixed', delayMs: 50 } })
+export class FlakyHandler implements WebhookHandler<{ failures: number }> {
+  handle(event: WebhookEvent<{ failures: number }>): void {
+    const n = count('FlakyHandler', event);
+    if (n <= event.data.failures) throw new Error(`flaky failure ${n}`);
+  }
+}
+
+/** Always fails; also subscribed to test.split, next to SplitPartnerHandler. */
+@Injectable()
+@OnWebhook(['test.broken', 'test.split'], { attempts: 3, backoff: { type: 'exponential', delayMs: 20 } })
+export class BrokenHandler implements WebhookHandler {
+  handle(event: WebhookEvent): void {
+    count('BrokenHandler', event);
+    throw new Error('broken on purpose');
+  }
+}
+
+@Injectable()
+@OnWebhook('test.split')
+export class SplitPartnerHandler implements WebhookHandler {
+  handle(event: WebhookEvent): void {
+    count('SplitPartnerHandler', event);
+  }
+}
+
+export class TypedData {
+  @IsString() name: string;
+  @IsInt() @Min(1) quantity: number;
+}
+
+@Injectable()
+@OnWebhook('test.typed', { dto: TypedData, attempts: 5 })
+export class TypedHandler implements WebhookHandler<TypedData> {
+  lastData?: TypedData;
+  handle(event: WebhookEvent<TypedData>): void {
+    count('TypedHandler', event);
+    this.lastData = event.data;
+  }
+}
+
+/** Declared only here, in a test module: proves discovery finds handlers in any module. */
+@Module({ providers: [OkHandler, FlakyHandler, BrokenHandler, SplitPartnerHandler, TypedHandler] })
+export class TestHandlersModule {}
