@@ -60,7 +60,7 @@ export class AppConfig {
 
   /** Space-separated whsec_ secrets; several at once during a rotation. */
   @IsOptional() @Transform(blankToUndefined) @IsString()
-  WEBHOOK_SECRET?: string;
+  WEBHOOK_SECRET?: string = undefined;
 
   @Type(() => Number) @IsInt() @Min(1) @Max(86400)
   WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -70,21 +70,21 @@ export class AppConfig {
 
   /** Space-separated bearer keys for /admin. */
   @IsOptional() @Transform(blankToUndefined) @IsString()
-  ADMIN_API_KEYS?: string;
+  ADMIN_API_KEYS?: string = undefined;
 
   @IsOptional() @Transform(blankToUndefined) @IsString()
-  TLS_CERT_FILE?: string;
+  TLS_CERT_FILE?: string = undefined;
 
   @IsOptional() @Transform(blankToUndefined) @IsString()
-  TLS_KEY_FILE?: string;
+  TLS_KEY_FILE?: string = undefined;
 
   /** Passed to Fastify's trustProxy: "true", a hop count, or a comma-separated list of addresses/CIDRs. */
   @IsOptional() @Transform(blankToUndefined) @IsString()
-  TRUST_PROXY?: string;
+  TRUST_PROXY?: string = undefined;
 
   /** The URL the provider posts to; used by the test-webhook sender. Defaults to this process. */
   @IsOptional() @Transform(blankToUndefined) @Matches(/^https?:\/\/.+/, { message: 'must be an http(s):// URL' })
-  PUBLIC_URL?: string;
+  PUBLIC_URL?: string = undefined;
 
   @Type(() => Number) @IsInt() @Min(0) @Max(600000)
   SHUTDOWN_GRACE_MS = 10000;
@@ -108,22 +108,23 @@ export class ConfigError extends Error {
   }
 }
 
-function describe(errors: ValidationError[]): string[] {
-  return errors.flatMap((error) =>
-    Object.values(error.constraints ?? {}).map(
-      (message) => `${error.property}=${JSON.stringify(String(error.value ?? ''))}: ${message.replace(`${error.property} `, '')}`,
-    ),
-  );
+/** One line per bad variable, quoting the value as it was given. */
+function describe(errors: ValidationError[], input: Record<string, unknown>): string[] {
+  return errors.map((error) => {
+    const messages = Object.values(error.constraints ?? {}).map((message) => message.replace(`${error.property} `, ''));
+    return `${error.property}=${JSON.stringify(String(input[error.property] ?? ''))}: ${messages.join('; ')}`;
+  });
 }
 
 /** Reads and validates the environment; throws ConfigError listing every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Every setting is an own property (optional ones initialised to undefined), so this is the full list.
   const known = Object.keys(new AppConfig());
   const input = Object.fromEntries(
     Object.entries(env).filter(([key, value]) => known.includes(key) && value !== undefined && value !== ''),
   );
   const config = plainToInstance(AppConfig, input);
-  const problems = describe(validateSync(config, { skipMissingProperties: false }));
+  const problems = describe(validateSync(config, { skipMissingProperties: false }), input);
   if (config.TLS_CERT_FILE && !config.TLS_KEY_FILE) problems.push('TLS_KEY_FILE: must be set together with TLS_CERT_FILE');
   if (config.TLS_KEY_FILE && !config.TLS_CERT_FILE) problems.push('TLS_CERT_FILE: must be set together with TLS_KEY_FILE');
   if (problems.length > 0) throw new ConfigError(problems);
