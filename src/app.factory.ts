@@ -33,7 +33,6 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     bufferLogs: true,
   });
   app.useLogger(app.get(PinoLogger));
-  app.enableShutdownHooks();
   setupSwagger(app);
   if (!config.WEBHOOK_SECRET) {
     new Logger('Security').warn(

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
 import { preflight } from './preflight.js';
@@ -19,8 +20,38 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const app = await createApp(config);
+  stopGracefullyOnSignals(app, config);
   await app.listen({ port: config.PORT, host: config.HOST });
   console.log(`webhook-inbox (${config.APP_ROLE}) listening on ${await app.getUrl()}  —  docs: /docs`);
+}
+
+/**
+ * SIGTERM/SIGINT: app.close() stops accepting connections, lets in-flight requests finish, runs
+ * every shutdown hook (workers get SHUTDOWN_GRACE_MS to finish their handlers, then queues and
+ * pools close), and the process exits 0. (Nest's enableShutdownHooks would re-raise the signal
+ * after the hooks, so the exit status would say "killed" even after a clean stop.) A second signal,
+ * or a stop that overruns the grace by 10 s, exits 1 at once.
+ */
+function stopGracefullyOnSignals(app: INestApplication, config: AppConfig): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`${signal} received: stopping`);
+    setTimeout(() => {
+      console.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS + 10_000).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        console.error(`shutdown failed: ${error.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 void main();

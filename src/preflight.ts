@@ -27,13 +27,15 @@ export async function preflight(config: AppConfig): Promise<string | undefined> 
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  redis.on('error', () => undefined);
+  // ioredis rejects connect() with a generic "Connection is closed"; the cause comes as an event.
+  let cause: unknown;
+  redis.on('error', (error) => (cause ??= error));
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
     return (
-      `Cannot reach Redis at ${maskUrl(config.REDIS_URL)} (${reason(error)}). ` +
+      `Cannot reach Redis at ${maskUrl(config.REDIS_URL)} (${reason(cause ?? error)}). ` +
       'Start it (docker compose up -d redis, or: redis-server --daemonize yes) or set REDIS_URL.'
     );
   } finally {

@@ -124,7 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     Object.entries(env).filter(([key, value]) => known.includes(key) && value !== undefined && value !== ''),
   );
   const config = plainToInstance(AppConfig, input);
-  const problems = describe(validateSync(config, { skipMissingProperties: false }), input);
+  const problems = describe(validateSync(config, { skipMissingProperties: false, stopAtFirstError: true }), input);
   if (config.TLS_CERT_FILE && !config.TLS_KEY_FILE) problems.push('TLS_KEY_FILE: must be set together with TLS_CERT_FILE');
   if (config.TLS_KEY_FILE && !config.TLS_CERT_FILE) problems.push('TLS_CERT_FILE: must be set together with TLS_KEY_FILE');
   if (problems.length > 0) throw new ConfigError(problems);

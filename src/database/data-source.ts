@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
 import { migrations } from '../../migrations/index.js';
-import { loadConfig } from '../config/app-config.js';
+import { AppConfig } from '../config/app-config.js';
 
 /**
  * One definition of the connection, shared by the app (TypeOrmModule) and the migration CLI
@@ -29,5 +29,6 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
   };
 }
 
-// The TypeORM CLI imports this module and uses its default export.
-export default new DataSource(dataSourceOptions(loadConfig().DATABASE_URL));
+// The TypeORM CLI imports this module and uses its default export. The app imports it too (for
+// dataSourceOptions), so building this instance must not validate or connect anything.
+export default new DataSource(dataSourceOptions(process.env.DATABASE_URL || new AppConfig().DATABASE_URL));
