@@ -25,8 +25,9 @@ export interface WebhookHandlerContext {
   /** Aborted when the handler's timeout passes or the worker shuts down; pass it to fetch() etc. */
   signal: AbortSignal;
   /**
-   * Only for handlers declared with `transactional: true`: an EntityManager inside the transaction
-   * that also marks this delivery succeeded. Write through it and the effect commits exactly once.
+   * With `transactional: true`: an EntityManager inside the transaction that also marks this
+   * delivery succeeded; write through it and the effect commits exactly once. Otherwise the
+   * DataSource's default manager (each write commits on its own).
    */
   manager: EntityManager;
   /** A logger whose lines carry the event id, type, handler and delivery id. */
