@@ -25,6 +25,9 @@ export default {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      // @bull-board/nestjs is CommonJS and require()s ESM-only NestJS: see test/support/esm-bridge/resolver.cjs.
+      resolver: '<rootDir>/test/support/esm-bridge/resolver.cjs',
+      setupFiles: ['<rootDir>/test/support/esm-bridge/setup.ts'],
     },
   ],
 };

@@ -2,5 +2,12 @@
 // tests load exactly the same set whether they run from TypeScript or from dist/.
 import { InboxSchema1764489600000 } from './1764489600000-inbox-schema.js';
 import { SubscriptionsSchema1764489700000 } from './1764489700000-subscriptions-schema.js';
+import { EventTypeSubscriptions1764490000000 } from './1764490000000-event-type-subscriptions.js';
+import { EventQueuedAt1764490500000 } from './1764490500000-event-queued-at.js';
 
-export const migrations = [InboxSchema1764489600000, SubscriptionsSchema1764489700000];
+export const migrations = [
+  InboxSchema1764489600000,
+  SubscriptionsSchema1764489700000,
+  EventTypeSubscriptions1764490000000,
+  EventQueuedAt1764490500000,
+];

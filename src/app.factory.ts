@@ -6,6 +6,9 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { setupSwagger } from './admin/swagger.js';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
+import { resolveAdminAccess } from './admin/admin-auth.js';
+import { announceAdminAccess, registerEdgeSecurity } from './common/edge-security.js';
+import { HttpErrorFilter } from './common/http-error.filter.js';
 
 export interface CreateAppOptions {
   extraImports?: NonNullable<ModuleMetadata['imports']>;
@@ -31,8 +34,16 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, options.extraImports), adapter, {
     rawBody: true,
     bufferLogs: true,
+    // From the first moment of a shutdown (not only once the server closes, after the workers'
+    // grace period): new requests get 503 and the provider retries them on another replica.
+    return503OnClosing: true,
   });
   app.useLogger(app.get(PinoLogger));
+  // Before any route exists, so they cover every route: errors as {statusCode, error, message}; /admin auth + headers.
+  app.useGlobalFilters(new HttpErrorFilter(app.getHttpAdapter(), { bodyLimit: config.WEBHOOK_BODY_LIMIT }));
+  const adminAccess = resolveAdminAccess(config);
+  registerEdgeSecurity(app, adminAccess);
+  announceAdminAccess(adminAccess);
   setupSwagger(app);
   if (!config.WEBHOOK_SECRET) {
     new Logger('Security').warn(

@@ -5,6 +5,9 @@ import { DatabaseModule } from './database/database.module.js';
 import { WebhookInboxModule } from './inbox/webhook-inbox.module.js';
 import { LoggingModule } from './observability/logging.module.js';
 import { SubscriptionsModule } from './subscriptions/subscriptions.module.js';
+import { AdminModule } from './admin/admin.module.js';
+import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 
 type Imports = NonNullable<ModuleMetadata['imports']>;
 
@@ -30,6 +33,10 @@ export class AppModule {
           }),
         }),
         SubscriptionsModule,
+        // Operations: health probes, Prometheus metrics, the admin API and queue dashboard.
+        HealthModule,
+        MetricsModule,
+        AdminModule,
         ...extraImports,
       ],
     };

@@ -11,6 +11,7 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
+import { parseWebhookSecrets } from '../webhooks/signature/standard-webhooks.verifier.js';
 
 export const APP_ROLES = ['api', 'worker', 'all'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
@@ -67,6 +68,13 @@ export class AppConfig {
 
   @Type(() => Number) @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
   WEBHOOK_BODY_LIMIT = 1024 * 1024;
+
+  /** Signature failures one client address may make per window before its failures get 429 instead of 401. */
+  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  SIGNATURE_FAILURE_LIMIT = 10;
+
+  @Type(() => Number) @IsInt() @Min(1) @Max(86400)
+  SIGNATURE_FAILURE_WINDOW_SECONDS = 60;
 
   /** Space-separated bearer keys for /admin. */
   @IsOptional() @Transform(blankToUndefined) @IsString()
@@ -127,8 +135,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems = describe(validateSync(config, { skipMissingProperties: false, stopAtFirstError: true }), input);
   if (config.TLS_CERT_FILE && !config.TLS_KEY_FILE) problems.push('TLS_KEY_FILE: must be set together with TLS_CERT_FILE');
   if (config.TLS_KEY_FILE && !config.TLS_CERT_FILE) problems.push('TLS_CERT_FILE: must be set together with TLS_KEY_FILE');
+  problems.push(...webhookSecretProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** Production never accepts unsigned webhooks; a malformed secret is reported at start, not on the first request. */
+function webhookSecretProblems(config: AppConfig): string[] {
+  if (!config.WEBHOOK_SECRET) {
+    return config.isProduction
+      ? [
+          'WEBHOOK_SECRET: required when NODE_ENV=production (the "whsec_..." signing secret from the provider\'s ' +
+            'webhook settings; several, space separated, during a rotation)',
+        ]
+      : [];
+  }
+  try {
+    parseWebhookSecrets(config.WEBHOOK_SECRET);
+    return [];
+  } catch (error) {
+    return [`WEBHOOK_SECRET: ${(error as Error).message.replace(/^WEBHOOK_SECRET /, '')}`];
+  }
 }
 
 /** For messages: the URL with its password replaced. */

@@ -1,11 +1,13 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { plainToInstance } from 'class-transformer';
 import { validate, ValidationError } from 'class-validator';
-import type { Pool } from 'pg';
+import type { Pool, QueryConfig } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { pgPool } from '../database/pg-pool.js';
+import { InboxMetrics } from '../metrics/inbox-metrics.js';
 import type { AttemptOutcome } from './delivery-attempt.entity.js';
+import { DELIVERY_LEASE_MS } from './delivery-leases.js';
 import { HandlerTimeoutError, untilAborted } from './handler-timeout.js';
 import { InboxQueues } from './inbox-queues.js';
 import { PermanentWebhookError, WebhookEvent, WebhookHandlerContext } from './webhook-handler.interface.js';
@@ -33,48 +35,71 @@ interface AttemptResult {
   committed?: boolean;
 }
 
+// The statements below are named (each connection parses and plans them once) and driven by the
+// job's id list, one index probe per id. Their status tests are CASEs on purpose: as plain
+// `status IN (...)` the planner may use the status indexes instead (whenever the statistics say
+// few rows wait), and those read the whole backlog of waiting events or deliveries every time.
+
 // Takes the deliveries of this job that are due. A row stays claimed (`running`) under this job's
 // id: if the job is run again (BullMQ stalled-job recovery after a crash) it takes them back;
 // anything else waits for the lease to pass (the relay then re-queues it).
-const CLAIM = `
+const CLAIM: Pick<QueryConfig, 'name' | 'text'> = {
+  name: 'webhook-inbox:claim-deliveries',
+  text: `
   UPDATE webhook_deliveries d
   SET status = 'running', attempts = d.attempts + 1, claimed_by = $3,
       first_attempt_at = coalesce(d.first_attempt_at, now()), last_attempt_at = now(),
       lease_until = now() + $4::int * interval '1 millisecond', updated_at = now()
-  FROM webhook_events e
-  WHERE e.id = d.event_id AND d.event_id = ANY($1::uuid[]) AND d.handler = $2
-    AND (d.status = 'pending'
-      OR (d.status = 'retrying' AND d.next_attempt_at <= now() + interval '1 second')
-      OR (d.status = 'running' AND (d.claimed_by = $3 OR d.lease_until < now())))
-  RETURNING d.id, d.event_id, d.attempts, d.max_attempts, e.type, e.source, e.external_id, e.payload, e.received_at`;
+  FROM unnest($1::uuid[]) AS k(event_id), webhook_events e
+  WHERE d.event_id = k.event_id AND d.handler = $2 AND e.id = d.event_id
+    -- "Is it due?" as one CASE, which no index matches: as OR-ed status tests the planner reads
+    -- every pending delivery of the handler through the (handler, status) index instead.
+    AND CASE d.status
+          WHEN 'pending' THEN true
+          WHEN 'retrying' THEN d.next_attempt_at <= now() + interval '1 second'
+          WHEN 'running' THEN d.claimed_by = $3 OR d.lease_until < now()
+          ELSE false
+        END
+  RETURNING d.id, d.event_id, d.attempts, d.max_attempts, e.type, e.source, e.external_id, e.payload, e.received_at`,
+};
 
-// Outcomes of a whole job in one statement each. `attempts = u.attempt` ignores rows that another
-// run has taken over meanwhile.
-const RECORD_OUTCOMES = `
+// The outcomes and the attempts of a whole job in one round trip. `attempts = u.attempt` ignores
+// rows that another run has taken over meanwhile (the attempt itself is still recorded: it ran).
+const RECORD: Pick<QueryConfig, 'name' | 'text'> = {
+  name: 'webhook-inbox:record-attempts',
+  text: `
   WITH u AS (
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[], $6::timestamptz[])
       AS u(id, attempt, status, error, duration_ms, next_attempt_at)
+  ),
+  outcomes AS (
+    UPDATE webhook_deliveries d
+    SET status = u.status, last_error = u.error, duration_ms = u.duration_ms, next_attempt_at = u.next_attempt_at,
+        lease_until = NULL, claimed_by = NULL, updated_at = now()
+    FROM u
+    WHERE d.id = u.id AND d.attempts = u.attempt AND d.status = 'running'
   )
-  UPDATE webhook_deliveries d
-  SET status = u.status, last_error = u.error, duration_ms = u.duration_ms, next_attempt_at = u.next_attempt_at,
-      lease_until = NULL, claimed_by = NULL, updated_at = now()
-  FROM u
-  WHERE d.id = u.id AND d.attempts = u.attempt AND d.status = 'running'`;
-
-const RECORD_ATTEMPTS = `
   INSERT INTO webhook_delivery_attempts
     (delivery_id, attempt, outcome, started_at, finished_at, duration_ms, error_message, error_stack)
-  SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::int[], $7::text[], $8::text[])`;
+  SELECT * FROM unnest($7::uuid[], $8::int[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::int[], $13::text[], $14::text[])`,
+};
 
-// An event is finished when none of its deliveries can still run: failed if any is dead.
-const FINISH_EVENTS = `
+// An event is finished when none of its deliveries can still run: failed if any is dead. A
+// statement of its own, after RECORD committed: it must see what other jobs (other handlers of
+// the same event) committed meanwhile, or two handlers finishing together would each wait for
+// the other and leave the event unfinished.
+const FINISH_EVENTS: Pick<QueryConfig, 'name' | 'text'> = {
+  name: 'webhook-inbox:finish-events',
+  text: `
   UPDATE webhook_events e
   SET status = CASE WHEN EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status = 'dead')
                     THEN 'failed' ELSE 'processed' END,
       processed_at = now()
-  WHERE e.id = ANY($1::uuid[]) AND e.status IN ('queued', 'received', 'processed', 'failed')
+  FROM unnest($1::uuid[]) AS k(id)
+  WHERE e.id = k.id AND CASE WHEN e.status IN ('queued', 'received', 'processed', 'failed') THEN true END
     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
-                    WHERE d.event_id = e.id AND d.status IN ('pending', 'running', 'retrying'))`;
+                    WHERE d.event_id = e.id AND CASE WHEN d.status IN ('pending', 'running', 'retrying') THEN true END)`,
+};
 
 const ERROR_MESSAGE_LIMIT = 2000;
 const STACK_LINES = 12;
@@ -92,14 +117,17 @@ export class HandlerDeliveryProcessor {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly queues: InboxQueues,
+    // Recorded when MetricsModule is loaded (GET /metrics); the inbox also runs without it.
+    @Optional() private readonly metrics?: InboxMetrics,
   ) {
     this.pool = pgPool(dataSource);
   }
 
   async process(handler: RegisteredHandler, eventIds: string[], jobId: string, shutdown: AbortSignal): Promise<void> {
-    // Generous enough for the job's events to run one after the other at their timeout.
-    const leaseMs = handler.timeoutMs * eventIds.length + 60_000;
-    const { rows: claimed } = await this.pool.query<ClaimedDelivery>(CLAIM, [eventIds, handler.name, jobId, leaseMs]);
+    // Renewed while the job runs (DeliveryLeases in InboxWorkers): a job that is gone frees its
+    // deliveries for the relay within a minute, however many events it carried.
+    const leaseMs = DELIVERY_LEASE_MS;
+    const { rows: claimed } = await this.pool.query<ClaimedDelivery>({ ...CLAIM, values: [eventIds, handler.name, jobId, leaseMs] });
     if (claimed.length === 0) return;
 
     const results: AttemptResult[] = [];
@@ -108,7 +136,7 @@ export class HandlerDeliveryProcessor {
       if (result) results.push(result);
     }
     await this.record(handler, results);
-    await this.pool.query(FINISH_EVENTS, [claimed.map((delivery) => delivery.event_id)]);
+    await this.pool.query({ ...FINISH_EVENTS, values: [claimed.map((delivery) => delivery.event_id)] });
   }
 
   /** One run of the handler for one event; undefined when another run had taken the delivery over. */
@@ -151,8 +179,8 @@ export class HandlerDeliveryProcessor {
       signal,
       logger: contextLogger(this.logger, fields),
     };
-    const timeoutError = new HandlerTimeoutError(handler.name, handler.timeoutMs);
-    const aborted = () => (timeout.aborted ? timeoutError : new Error('worker is shutting down'));
+    const aborted = () =>
+      timeout.aborted ? new HandlerTimeoutError(handler.name, handler.timeoutMs) : new Error('worker is shutting down');
 
     try {
       if (!handler.transactional) {
@@ -209,33 +237,38 @@ export class HandlerDeliveryProcessor {
         durationMs: duration(result), nextAttemptAt };
     });
 
-    if (outcomes.length > 0) {
-      await this.pool.query(RECORD_OUTCOMES, [
+    await this.pool.query({
+      ...RECORD,
+      values: [
         outcomes.map((o) => o.id),
         outcomes.map((o) => o.attempt),
         outcomes.map((o) => o.status),
         outcomes.map((o) => o.error),
         outcomes.map((o) => o.durationMs),
         outcomes.map((o) => o.nextAttemptAt),
-      ]);
+        results.map((r) => r.delivery.id),
+        results.map((r) => r.delivery.attempts),
+        results.map((r) => r.outcome),
+        results.map((r) => r.startedAt),
+        results.map((r) => r.finishedAt),
+        results.map((r) => duration(r)),
+        results.map((r) => (r.error ? messageOf(r.error) : null)),
+        results.map((r) => (r.error?.stack ? r.error.stack.split('\n').slice(0, STACK_LINES).join('\n') : null)),
+      ],
+    });
+    if (this.metrics) {
+      for (const result of results) this.metrics.handlerAttempt(handler.name, result.outcome, duration(result));
+      for (const outcome of outcomes) if (outcome.status === 'dead') this.metrics.deliveryDead(handler.name);
     }
-    await this.pool.query(RECORD_ATTEMPTS, [
-      results.map((r) => r.delivery.id),
-      results.map((r) => r.delivery.attempts),
-      results.map((r) => r.outcome),
-      results.map((r) => r.startedAt),
-      results.map((r) => r.finishedAt),
-      results.map((r) => duration(r)),
-      results.map((r) => (r.error ? messageOf(r.error) : null)),
-      results.map((r) => (r.error?.stack ? r.error.stack.split('\n').slice(0, STACK_LINES).join('\n') : null)),
-    ]);
     // The retry's time is in Postgres; the delayed job is only the alarm clock. If adding it fails
     // (Redis down) the relay re-queues the delivery once it is overdue.
-    for (const retry of retries) {
-      await this.queues
-        .runHandler(handler, [retry.eventId], `retry${retry.attempt}`, { delay: retry.delayMs })
-        .catch((error: Error) => this.logger.warn(`could not schedule a retry, the relay will: ${error.message}`));
-    }
+    await Promise.all(
+      retries.map((retry) =>
+        this.queues
+          .runHandler(handler, [retry.eventId], `retry${retry.attempt}`, { delay: retry.delayMs })
+          .catch((error: Error) => this.logger.warn(`could not schedule a retry, the relay will: ${error.message}`)),
+      ),
+    );
   }
 }
 

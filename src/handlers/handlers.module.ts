@@ -4,11 +4,14 @@ import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { INBOX_BULL_CONFIG } from '../inbox/inbox-bull.config.js';
 import { DeliveryAttempt } from './delivery-attempt.entity.js';
+import { DeliveryLeases } from './delivery-leases.js';
 import { EventTypePolicy } from './event-type-policy.js';
 import { HandlerDeliveryProcessor } from './handler-delivery.processor.js';
 import { DISPATCH_QUEUE, InboxQueues } from './inbox-queues.js';
 import { InboxWorkers } from './inbox-workers.js';
 import { OutboxRelay } from './outbox-relay.js';
+import { PostgresAvailability } from './postgres-availability.js';
+import { QueueErrorLog } from './queue-error-log.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 import { WebhookDispatchProcessor } from './webhook-dispatch.processor.js';
 import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
@@ -28,7 +31,10 @@ import { WebhookHandlerRegistry } from './webhook-handler.registry.js';
     HandlerDeliveryProcessor,
     InboxWorkers,
     OutboxRelay,
+    DeliveryLeases,
+    PostgresAvailability,
+    QueueErrorLog,
   ],
-  exports: [WebhookHandlerRegistry, EventTypePolicy, InboxQueues, InboxWorkers, OutboxRelay, TypeOrmModule],
+  exports: [WebhookHandlerRegistry, EventTypePolicy, InboxQueues, InboxWorkers, OutboxRelay, PostgresAvailability, TypeOrmModule],
 })
 export class HandlersModule {}

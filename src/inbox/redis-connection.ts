@@ -15,6 +15,12 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
 }
 
 /**
+ * Reconnect quickly and keep trying every second while Redis is away: the sooner a connection is
+ * back, the sooner the relay queues the events committed meanwhile (the issue's bound is 10 s).
+ */
+const reconnectDelay = (attempt: number) => Math.min(attempt * 100, 1000);
+
+/**
  * For the connection that adds jobs while answering webhooks: no offline queue (a dead Redis fails
  * the enqueue at once instead of buffering in memory) and bounded commands. A failed enqueue is
  * harmless: the event is already committed and the relay queues it later.
@@ -26,16 +32,19 @@ export function producerRedisOptions(url: string): RedisOptions {
     maxRetriesPerRequest: 1,
     commandTimeout: 5000,
     connectTimeout: 3000,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
+    retryStrategy: reconnectDelay,
   };
 }
 
-/** For workers: BullMQ requires maxRetriesPerRequest null on blocking connections. */
+/**
+ * For workers: BullMQ requires maxRetriesPerRequest null on blocking connections. Commands wait
+ * for a reconnect here (the offline queue stays on): a worker has nothing better to do meanwhile.
+ */
 export function workerRedisOptions(url: string): RedisOptions {
   return {
     ...redisOptionsFromUrl(url),
     maxRetriesPerRequest: null,
     connectTimeout: 3000,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
+    retryStrategy: reconnectDelay,
   };
 }

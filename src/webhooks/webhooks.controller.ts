@@ -2,6 +2,7 @@ import {
   BadRequestException,
   Controller,
   HttpCode,
+  Optional,
   Post,
   Req,
   Res,
@@ -9,8 +10,10 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiErrorDto } from '../admin/api-error.dto.js';
+import { InboxMetrics } from '../metrics/inbox-metrics.js';
 import { hasUnstorableJsonEscapes, parseEnvelope } from './envelope/webhook-envelope.js';
 import { UnstorableEventError } from './event-writer.js';
 import { JsonContentTypeGuard } from './json-content-type.guard.js';
@@ -24,7 +27,11 @@ const RETRY_AFTER_SECONDS = '5';
 @ApiTags('webhooks')
 @Controller('webhooks')
 export class WebhooksController {
-  constructor(private readonly ingestion: WebhookIngestionService) {}
+  constructor(
+    private readonly ingestion: WebhookIngestionService,
+    // Recorded when MetricsModule is loaded (GET /metrics); the inbox also runs without it.
+    @Optional() private readonly metrics?: InboxMetrics,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -53,14 +60,25 @@ export class WebhooksController {
     },
   })
   @ApiOkResponse({ type: WebhookAckDto })
+  // Every refusal stores nothing; the sender may retry the 429 and 503 ones.
+  @ApiResponse({ status: 400, type: ApiErrorDto, description: 'Malformed JSON or envelope; `message` names each field.' })
+  @ApiResponse({ status: 401, type: ApiErrorDto, description: 'Signature missing, stale or not matching; `check` says which.' })
+  @ApiResponse({ status: 413, type: ApiErrorDto, description: 'Body larger than WEBHOOK_BODY_LIMIT.' })
+  @ApiResponse({ status: 415, type: ApiErrorDto, description: 'Content-Type is not application/json.' })
+  @ApiResponse({ status: 429, type: ApiErrorDto, description: 'Too many signature failures from this address.' })
+  @ApiResponse({ status: 503, type: ApiErrorDto, description: 'Not committed (database unreachable): retry after Retry-After.' })
   async receive(
     @Req() request: RawBodyRequest<FastifyRequest>,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<WebhookAckDto> {
     const rawBody = request.rawBody ?? Buffer.alloc(0);
     const parsed = parseEnvelope(request.body);
-    if (!parsed.ok) throw new BadRequestException(parsed.errors);
+    if (!parsed.ok) {
+      this.metrics?.eventReceived(undefined, 'rejected', reply.elapsedTime);
+      throw new BadRequestException(parsed.errors);
+    }
     if (hasUnstorableJsonEscapes(rawBody)) {
+      this.metrics?.eventReceived(parsed.envelope.type, 'rejected', reply.elapsedTime);
       throw new BadRequestException(['body contains \\u0000 or an unpaired surrogate escape, which cannot be stored']);
     }
     try {
@@ -70,9 +88,14 @@ export class WebhooksController {
         headers: request.headers,
         remoteAddress: request.ip,
       });
+      this.metrics?.eventReceived(parsed.envelope.type, duplicate ? 'duplicate' : 'accepted', reply.elapsedTime);
       return { received: true, id, duplicate };
     } catch (error) {
-      if (error instanceof UnstorableEventError) throw new BadRequestException([error.message]);
+      if (error instanceof UnstorableEventError) {
+        this.metrics?.eventReceived(parsed.envelope.type, 'rejected', reply.elapsedTime);
+        throw new BadRequestException([error.message]);
+      }
+      this.metrics?.eventReceived(parsed.envelope.type, 'unavailable', reply.elapsedTime);
       // Not committed, so never a 2xx: ask the sender to come back.
       reply.header('Retry-After', RETRY_AFTER_SECONDS);
       throw new ServiceUnavailableException('The event could not be stored right now; retry later', {

@@ -1,0 +1,394 @@
+// npm run bench — builds the service (the npm script does), then in one run:
+//   1. starts the real service in production mode (signatures on, workers on, log level warn) on a
+//      fresh database and its own queue prefix, and a bare Fastify endpoint beside it;
+//   2. drives both with autocannon, alternating, at each connection count (warm-up, then a fixed
+//      duration), with signed ~1.2 KB envelopes and 5% re-sent duplicates;
+//   3. end to end: N events as fast as they are accepted, until the no-op handler processed all;
+//   4. fills webhook_events to 1,000,000 rows and measures acknowledgement and admin-page latency;
+//   5. checks the table holds exactly the acknowledged ids, prints markdown, writes
+//      bench/results/<timestamp>.json, drops the database and the queue keys.
+// Numbers are reported, never asserted. See docs/readme/performance.md.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { measureAdminPages } from './lib/admin-pages.js';
+import { CpuAccounting } from './lib/cpu-accounting.js';
+import { summariseCpuProfile } from './lib/cpu-profile.js';
+import {
+  checkAcknowledgedIds,
+  createDatabase,
+  databaseNow,
+  dropDatabase,
+  endToEndFacts,
+  seedHistory,
+  waitUntilDrained,
+  waitUntilProcessed,
+} from './lib/database.js';
+import { envelopeSize, newWebhookSecret, SignedEnvelopeFactory } from './lib/envelopes.js';
+import { AckLedger, runLoad } from './lib/load.js';
+import { ServerProcess } from './lib/processes.js';
+import { markdownReport } from './lib/report.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '50,200' },
+    events: { type: 'string', default: '50000' },
+    'e2e-connections': { type: 'string', default: '50' },
+    'table-rows': { type: 'string', default: '1000000' },
+    duplicates: { type: 'string', default: '0.05' },
+    profile: { type: 'boolean', default: false },
+    'ingest-only': { type: 'boolean', default: false },
+    dist: { type: 'string', default: path.join(root, 'dist') },
+    'keep-database': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (flags.help) {
+  console.log(`npm run bench -- [--duration 10] [--warmup 3] [--rounds 2] [--connections 50,200] [--events 50000]
+  [--e2e-connections 50] [--table-rows 1000000] [--duplicates 0.05] [--profile] [--ingest-only] [--keep-database]
+  --events 0 skips the end-to-end run, --table-rows 0 the 1,000,000-row check; --profile writes a
+  CPU profile of the service (node --cpu-prof) to bench/results/ and summarises the measured runs;
+  --ingest-only runs the service without workers (APP_ROLE=api) to isolate the acknowledgement path
+  (no end-to-end run then).`);
+  process.exit(0);
+}
+
+const settings = {
+  durationSeconds: positive('duration'),
+  warmupSeconds: Number(flags.warmup),
+  rounds: positive('rounds'),
+  connections: flags.connections.split(',').map(Number),
+  events: Number(flags.events),
+  e2eConnections: positive('e2e-connections'),
+  tableRows: Number(flags['table-rows']),
+  duplicateShare: Number(flags.duplicates),
+  profile: flags.profile,
+  ingestOnly: flags['ingest-only'],
+};
+if (settings.ingestOnly) settings.events = 0;
+
+function positive(name) {
+  const value = Number(flags[name]);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+  return value;
+}
+
+const startedAt = new Date();
+const runId = `${startedAt.toISOString().replace(/[-:T.Z]/g, '').slice(0, 14)}_${randomBytes(2).toString('hex')}`;
+const postgresServer = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const database = `webhook_inbox_bench_${runId}`;
+const queuePrefix = `wi-bench-${runId}`;
+const secret = newWebhookSecret();
+const adminKey = randomBytes(24).toString('hex');
+const resultsDir = path.join(here, 'results');
+mkdirSync(resultsDir, { recursive: true });
+const profileDir = path.join(resultsDir, `profile-${runId}`);
+
+const log = (message) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+
+let service;
+let bare;
+let db;
+let cleanedUp = false;
+
+async function cleanup() {
+  if (cleanedUp) return;
+  cleanedUp = true;
+  service?.kill();
+  bare?.kill();
+  await db?.end().catch(() => undefined);
+  if (!flags['keep-database']) await dropDatabase(postgresServer, database).catch((e) => log(`could not drop ${database}: ${e.message}`));
+  await deleteQueueKeys().catch((e) => log(`could not delete the ${queuePrefix} keys: ${e.message}`));
+}
+
+async function deleteQueueKeys() {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    let rounds = 0;
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${queuePrefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0' && ++rounds < 100_000);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+async function main() {
+  log(`run ${runId}: database ${database}, queue prefix ${queuePrefix}`);
+  await createDatabase(postgresServer, database);
+  const databaseUrl = `${postgresServer}/${database}`;
+  db = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+
+  const serviceEnv = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    APP_ROLE: settings.ingestOnly ? 'api' : 'all',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: queuePrefix,
+    WEBHOOK_SECRET: secret,
+    ADMIN_API_KEYS: adminKey,
+    MIGRATIONS: 'boot',
+    BENCH_DIST_DIR: path.resolve(flags.dist),
+  };
+  service = new ServerProcess('inbox service', path.join(here, 'servers/inbox-service.js'), {
+    env: serviceEnv,
+    execArgv: settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  });
+  bare = new ServerProcess('bare Fastify', path.join(here, 'servers/bare-fastify.js'), { env: { NODE_ENV: 'production' } });
+  await Promise.all([service.ready(), bare.ready()]);
+  log(`service at ${service.url}, bare endpoint at ${bare.url}`);
+
+  const ledger = new AckLedger();
+  const serviceFactory = new SignedEnvelopeFactory({ secret, runId, duplicateShare: settings.duplicateShare });
+  const bareFactory = new SignedEnvelopeFactory({ secret, runId: `bare_${runId}`, duplicateShare: settings.duplicateShare });
+  const targets = {
+    bare: { server: bare, factory: bareFactory },
+    service: { server: service, factory: serviceFactory, ledger },
+  };
+
+  const result = {
+    startedAt: startedAt.toISOString(),
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: await machineFacts(),
+    settings,
+    envelopeBytes: envelopeSize(serviceFactory),
+    throughput: [],
+    drains: [],
+  };
+
+  // The measured service runs, for the CPU profile summary (start-up and pauses left out).
+  const profileWindows = [];
+  const cpu = new CpuAccounting({ db, redisPid: result.machine.redisPid });
+
+  /** One measured run, with the CPU every process spent on it. */
+  async function measure(server, run) {
+    const [before, clockBefore] = await Promise.all([cpu.snapshot(server.child.pid), server.stats()]);
+    const load = await runLoad({ ...run, durationSeconds: settings.durationSeconds });
+    const [after, clockAfter] = await Promise.all([cpu.snapshot(server.child.pid), server.stats()]);
+    const measured = { ...load, cpuMicrosPerRequest: CpuAccounting.perRequest(before, after, load.requests) };
+    if (server === service) {
+      profileWindows.push({ fromMicros: clockBefore.monotonicMicros, toMicros: clockAfter.monotonicMicros });
+      measured.roundTripsPer1000Requests = roundTripsPer1000(clockBefore.calls, clockAfter.calls, load.requests);
+    }
+    return measured;
+  }
+
+  // 1. Throughput, alternating targets (order flipped every round), warm-up before each measurement.
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const connections of settings.connections) {
+      const order = round % 2 === 1 ? ['bare', 'service'] : ['service', 'bare'];
+      const pair = {};
+      for (const name of order) {
+        const target = targets[name];
+        const run = { url: target.server.url, factory: target.factory, ledger: target.ledger, connections };
+        if (settings.warmupSeconds > 0) await runLoad({ ...run, durationSeconds: settings.warmupSeconds });
+        log(`round ${round}: ${name} at ${connections} connections for ${settings.durationSeconds} s`);
+        pair[name] = { round, target: name, ...(await measure(target.server, run)) };
+        if (name === 'service' && !settings.ingestOnly) {
+          // Let the workers finish this run's events so they do not eat into the next measurement.
+          const ms = await waitUntilDrained(db, 180_000);
+          result.drains.push({ round, connections, drainMs: ms });
+        }
+      }
+      pair.service.ratioToBare = round2(pair.service.requestsPerSecond / pair.bare.requestsPerSecond);
+      result.throughput.push(pair.bare, pair.service);
+      log(`  bare ${pair.bare.requestsPerSecond} req/s, service ${pair.service.requestsPerSecond} req/s (×${pair.service.ratioToBare}), service p99 ${pair.service.latencyMs.p99} ms`);
+    }
+  }
+  result.summary = settings.connections.map((connections) => {
+    const of = (target) => result.throughput.filter((r) => r.target === target && r.connections === connections);
+    const mean = (values) => Math.round(values.reduce((a, b) => a + b, 0) / values.length);
+    return {
+      connections,
+      bareRequestsPerSecond: mean(of('bare').map((r) => r.requestsPerSecond)),
+      serviceRequestsPerSecond: mean(of('service').map((r) => r.requestsPerSecond)),
+      serviceWorstP99Ms: Math.max(...of('service').map((r) => r.latencyMs.p99)),
+      ratioToBare: round2(of('service').reduce((sum, r) => sum + r.ratioToBare, 0) / of('service').length),
+    };
+  });
+
+  // 2. End to end: N unique events as fast as they are accepted, until every delivery succeeded.
+  if (settings.events > 0) {
+    log(`end to end: ${settings.events} events at ${settings.e2eConnections} connections`);
+    const factory = new SignedEnvelopeFactory({ secret, runId, type: 'bench.e2e', duplicateShare: 0, idPrefix: 'e2e' });
+    const statsBefore = await service.stats();
+    const cpuBefore = await cpu.snapshot(service.child.pid);
+    const t0 = await databaseNow(db);
+    const post = await runLoad({ url: service.url, connections: settings.e2eConnections, amount: settings.events, factory, ledger });
+    const postedAt = await databaseNow(db);
+    const acknowledged = post.statusCodes['200'] ?? 0;
+    const done = await waitUntilProcessed(db, 'bench.e2e', acknowledged, 60_000 + settings.events * 10);
+    const cpuAfter = await cpu.snapshot(service.child.pid);
+    const statsAfter = await service.stats();
+    const facts = await endToEndFacts(db, 'bench.e2e');
+    const handler = statsAfter.handler;
+    result.endToEnd = {
+      events: settings.events,
+      acknowledged,
+      post,
+      postedSeconds: (postedAt - t0) / 1000,
+      processedSeconds: (done.at - t0) / 1000,
+      eventsPerSecond: Math.round(acknowledged / ((done.at - t0) / 1000)),
+      failedEvents: done.failed,
+      lagMs: facts.lagMs,
+      deliveries: facts.deliveries,
+      deliveriesSucceededFirstAttempt: facts.succeeded_first_attempt,
+      attemptsRecorded: facts.attempts,
+      handlerRuns: handler.runs,
+      handlerDistinctEvents: handler.distinctEvents,
+      handlerEventsRunMoreThanOnce: handler.eventsRunMoreThanOnce,
+      cpuMicrosPerEvent: CpuAccounting.perRequest(cpuBefore, cpuAfter, acknowledged),
+      roundTripsPer1000Events: roundTripsPer1000(statsBefore.calls, statsAfter.calls, acknowledged),
+    };
+    log(`  ${result.endToEnd.eventsPerSecond} events/s end to end, lag p50 ${facts.lagMs.p50} ms p99 ${facts.lagMs.p99} ms`);
+  }
+
+  // 3. Cost as work grows: the same acknowledgement run with the table at full size, then admin pages.
+  if (settings.tableRows > 0) {
+    if (!settings.ingestOnly) await waitUntilDrained(db, 180_000);
+    const rowsBefore = await countRows();
+    const baseline = result.throughput.find((r) => r.target === 'service' && r.connections === settings.connections[0]);
+    log(`seeding webhook_events up to ${settings.tableRows} rows`);
+    const seeded = await seedHistory(db, settings.tableRows, serviceFactory.template.before + 'x' + serviceFactory.template.after);
+    const connections = settings.connections[0];
+    const run = { url: service.url, factory: serviceFactory, ledger, connections };
+    if (settings.warmupSeconds > 0) await runLoad({ ...run, durationSeconds: settings.warmupSeconds });
+    const rowsInTable = await countRows();
+    log(`acknowledgement at ${rowsInTable} rows, ${connections} connections`);
+    const ack = await measure(service, run);
+    if (!settings.ingestOnly) await waitUntilDrained(db, 180_000);
+    const adminPages = await measureAdminPages({ url: service.url, adminKey, db });
+    result.atScale = {
+      rowsInTable,
+      seedSeconds: seeded.ms / 1000,
+      baseline: { rowsInTable: rowsBefore, rowsNote: 'at most (counted after the run)', ...baseline },
+      ack: { rowsInTable, ...ack },
+      adminPages,
+    };
+  }
+
+  // 4. Peak memory, then the table against every acknowledgement of the run.
+  const [serviceStats, bareStats] = await Promise.all([service.stop(), bare.stop()]);
+  result.rss = {
+    serviceMb: mb(serviceStats?.maxRssKb),
+    bareMb: mb(bareStats?.maxRssKb),
+    loadGeneratorMb: mb(process.resourceUsage().maxRSS),
+  };
+  result.ackCheck = await checkAcknowledgedIds(db, ledger);
+  result.exactlyOnce = await exactlyOnceCheck(serviceStats?.handler);
+  if (settings.profile) {
+    const file = newestProfile(profileDir);
+    if (file) result.profile = summariseCpuProfile(file, { windows: profileWindows });
+  }
+
+  const file = path.join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(markdownReport(result));
+  console.log(`\nFull results: ${path.relative(root, file)}`);
+}
+
+/**
+ * Every event the no-op handler should have seen, against what it saw: one run per event with a
+ * delivery, none twice. (All bench events have exactly one handler: the no-op one.)
+ */
+async function exactlyOnceCheck(handler) {
+  const { rows: [db_] } = await db.query(
+    `SELECT count(*)::int AS deliveries, count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
+            (SELECT count(*)::int FROM webhook_delivery_attempts) AS attempts
+     FROM webhook_deliveries`,
+  );
+  const exact =
+    handler !== undefined &&
+    handler.runs === handler.distinctEvents &&
+    handler.eventsRunMoreThanOnce === 0 &&
+    handler.distinctEvents === db_.deliveries &&
+    db_.succeeded === db_.deliveries &&
+    db_.attempts === db_.deliveries;
+  return { handlerRuns: handler?.runs, handlerDistinctEvents: handler?.distinctEvents, handlerEventsRunMoreThanOnce: handler?.eventsRunMoreThanOnce, ...db_, exact };
+}
+
+async function countRows() {
+  const { rows } = await db.query('SELECT count(*)::int AS count FROM webhook_events');
+  return rows[0].count;
+}
+
+async function machineFacts() {
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const info = await redis.info('server').finally(() => redis.disconnect());
+  const { rows } = await db.query('SHOW server_version');
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim(),
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    postgres: `PostgreSQL ${rows[0].server_version.split(' ')[0]}`,
+    redis: /redis_version:(\S+)/.exec(info)?.[1],
+    redisPid: Number(/process_id:(\d+)/.exec(info)?.[1]) || undefined,
+    loadAverageAtStart: os.loadavg().map((v) => round2(v)),
+  };
+}
+
+function newestProfile(dir) {
+  try {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+    files.sort((a, b) => statSync(path.join(dir, b)).mtimeMs - statSync(path.join(dir, a)).mtimeMs);
+    return files[0] ? path.join(dir, files[0]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+
+/** Postgres statements and Redis commands per 1000 requests between two snapshots, busiest first. */
+function roundTripsPer1000(before, after, requests) {
+  const per = (kind) =>
+    Object.entries(after[kind])
+      .map(([key, { calls, totalMs }]) => {
+        const earlier = before[kind][key] ?? { calls: 0, totalMs: 0 };
+        const n = calls - earlier.calls;
+        return { key, per1000: Math.round((n / requests) * 1000 * 10) / 10, meanMs: n ? round2((totalMs - earlier.totalMs) / n) : 0 };
+      })
+      .filter((entry) => entry.per1000 > 0)
+      .sort((a, b) => b.per1000 - a.per1000);
+  const postgres = per('postgres');
+  const redis = per('redis');
+  const total = (list) => Math.round(list.reduce((sum, entry) => sum + entry.per1000, 0) * 10) / 10;
+  return { postgresTotal: total(postgres), redisTotal: total(redis), postgres, redis };
+}
+
+const mb = (kb) => (kb ? Math.round(kb / 1024) : null);
+const round2 = (value) => Math.round(value * 100) / 100;
+
+try {
+  await main();
+} catch (error) {
+  log(`FAILED: ${error.stack ?? error}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}

@@ -1,0 +1,27 @@
+// Child process: the real service (same createApp as main.ts, built dist/, production settings
+// from the environment the bench passes) plus the no-op bench handler. Talks to the bench over IPC.
+import 'reflect-metadata';
+import { callCounts } from './call-counter.js';
+import { handlerRunStats, noopHandlerModule } from './noop-handler.module.js';
+
+const distDir = process.env.BENCH_DIST_DIR;
+const { createApp } = await import(`${distDir}/src/app.factory.js`);
+const { loadConfig } = await import(`${distDir}/src/config/app-config.js`);
+
+const config = loadConfig(process.env);
+const app = await createApp(config, { extraImports: [await noopHandlerModule(distDir)] });
+await app.listen({ port: 0, host: '127.0.0.1' });
+const { port } = app.getHttpServer().address();
+
+process.on('message', async (message) => {
+  if (message?.type === 'stats') {
+    process.send({ type: 'stats', id: message.id, cpu: process.cpuUsage(), monotonicMicros: Number(process.hrtime.bigint() / 1000n), maxRssKb: process.resourceUsage().maxRSS, handler: handlerRunStats(), calls: callCounts() });
+  } else if (message?.type === 'stop') {
+    await app.close();
+    process.send({ type: 'stopped', maxRssKb: process.resourceUsage().maxRSS, handler: handlerRunStats() });
+    // Exit explicitly so that --cpu-prof writes its profile even if a handle lingers.
+    process.exit(0);
+  }
+});
+process.send({ type: 'ready', url: `http://127.0.0.1:${port}` });
+

@@ -1,0 +1,16 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { EventFilterDto } from './event-filter.dto.js';
+
+export const MAX_PAGE_SIZE = 200;
+
+export class ListEventsQueryDto extends EventFilterDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_PAGE_SIZE)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page, unchanged.' })
+  @IsOptional() @IsString() @MaxLength(200)
+  cursor?: string;
+}

@@ -1,0 +1,55 @@
+import { Body, Controller, Get, Put, Query, Req } from '@nestjs/common';
+import { ApiConflictResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { adminActor } from '../admin-actor.js';
+import { AdminApi, ApiInvalidInput } from '../admin-api.decorator.js';
+import { ApiErrorDto } from '../api-error.dto.js';
+import {
+  PutSubscriptionsDto,
+  PutSubscriptionsResultDto,
+  SubscriptionChangeDto,
+  SubscriptionHistoryQueryDto,
+  SubscriptionListDto,
+} from './dto/subscriptions.dto.js';
+import { EventTypeSubscriptionsService } from './event-type-subscriptions.service.js';
+
+@AdminApi('admin: subscriptions')
+@Controller('admin/subscriptions')
+export class AdminSubscriptionsController {
+  constructor(private readonly subscriptions: EventTypeSubscriptionsService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Which event types are processed',
+    description:
+      'Mirrors the event types the provider sends us. Events of a type outside the list are still stored and ' +
+      'acknowledged, then marked `ignored` (replay them with ?all=true after subscribing).',
+  })
+  @ApiOkResponse({ type: SubscriptionListDto })
+  current(): Promise<SubscriptionListDto> {
+    return this.subscriptions.current();
+  }
+
+  @Put()
+  @ApiOperation({
+    summary: 'Replace the list of processed event types',
+    description:
+      'Saved as a new version in Postgres (who, when, why, what was added and removed); every replica applies it ' +
+      'within `effectiveWithinSeconds`. Saving the same list again changes nothing. `{"mode": "all"}` goes back to ' +
+      'processing every type that has a handler.',
+  })
+  @ApiOkResponse({ type: PutSubscriptionsResultDto })
+  @ApiConflictResponse({ type: ApiErrorDto, description: '`expectedVersion` given and the list has changed since.' })
+  @ApiInvalidInput()
+  replace(@Body() body: PutSubscriptionsDto, @Req() request: FastifyRequest): Promise<PutSubscriptionsResultDto> {
+    return this.subscriptions.replace(body, adminActor(request, body.actor));
+  }
+
+  @Get('history')
+  @ApiOperation({ summary: 'Audit trail: every change of the list, newest first' })
+  @ApiOkResponse({ type: [SubscriptionChangeDto] })
+  @ApiInvalidInput()
+  history(@Query() query: SubscriptionHistoryQueryDto): Promise<SubscriptionChangeDto[]> {
+    return this.subscriptions.history(query);
+  }
+}

@@ -1,0 +1,107 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { EVENT_TYPE_PATTERN } from '../../webhooks/envelope/webhook-envelope.js';
+import { sendWebhook, signingSecret, testEnvelope, webhookUrl } from './webhook-sender.js';
+
+const USAGE = `Sends one signed webhook, like the provider does.
+
+  npm run webhook:send -- --type T --data '{"k":"v"}' [--url U] [--id ID]
+  npm run webhook:send -- --file F [--type T] [--url U]
+
+  --type    event type (required unless the file is a whole envelope with "type")
+  --data    the event's data, a JSON object
+  --file    a JSON file: a whole envelope {"type", "data", ...} or just the data
+  --url     where to post (default: PUBLIC_URL, else http://127.0.0.1:$PORT/webhooks, PORT defaulting to 3000)
+  --id      the envelope id (default: evt_test_<uuid>; send the same id twice to see de-duplication)
+  --secret  whsec_ secret to sign with (default: the first of WEBHOOK_SECRET; unsigned without one)
+`;
+
+export interface CliOutput {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `npm run webhook:send`: returns the exit code (0 when the service acknowledged the event). */
+export async function runSendWebhookCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  output: CliOutput = { out: (line) => console.log(line), err: (line) => console.error(line) },
+): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        type: { type: 'string' },
+        data: { type: 'string' },
+        file: { type: 'string' },
+        url: { type: 'string' },
+        id: { type: 'string' },
+        secret: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    output.err(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    output.out(USAGE);
+    return 0;
+  }
+
+  const fail = (message: string) => {
+    output.err(`${message}\n\n${USAGE}`);
+    return 2;
+  };
+  if (values.data !== undefined && values.file !== undefined) return fail('give --data or --file, not both');
+
+  let type = values.type as string | undefined;
+  let data: unknown = {};
+  let extra: Record<string, unknown> = {};
+  let id = values.id as string | undefined;
+  try {
+    if (values.data !== undefined) data = JSON.parse(values.data as string);
+    if (values.file !== undefined) {
+      const content: unknown = JSON.parse(await readFile(values.file as string, 'utf8'));
+      if (isObject(content) && typeof content.type === 'string' && 'data' in content) {
+        const { type: fileType, data: fileData, id: fileId, created_at: _createdAt, ...rest } = content;
+        type ??= fileType as string;
+        data = fileData;
+        if (typeof fileId === 'string') id ??= fileId;
+        extra = rest;
+      } else {
+        data = content;
+      }
+    }
+  } catch (error) {
+    return fail(`could not read the data: ${(error as Error).message}`);
+  }
+  if (!type) return fail('--type is required');
+  if (!EVENT_TYPE_PATTERN.test(type)) return fail('--type must contain only letters, digits, "_", ".", ":" and "-"');
+  if (!isObject(data)) return fail('the data must be a JSON object');
+
+  let url: string;
+  try {
+    url = webhookUrl((values.url as string | undefined) ?? env.PUBLIC_URL ?? `http://127.0.0.1:${env.PORT ?? 3000}`);
+  } catch {
+    return fail(`not a URL: ${String(values.url ?? env.PUBLIC_URL)}`);
+  }
+  const secret = (values.secret as string | undefined) ?? signingSecret(env.WEBHOOK_SECRET);
+  const envelope = { ...extra, ...testEnvelope(type, data, id) };
+  try {
+    const result = await sendWebhook({ url, envelope, secret });
+    output.out(`POST ${result.url} (${result.signed ? 'signed' : 'UNSIGNED: no secret'}, webhook-id ${result.webhookId})`);
+    output.out(`→ ${result.status} in ${result.durationMs} ms: ${JSON.stringify(result.body)}`);
+    const eventId = isObject(result.body) && typeof result.body.id === 'string' ? result.body.id : undefined;
+    if (eventId) output.out(`event ${eventId}: GET /admin/events/${eventId}, or search the logs for "eventId":"${eventId}"`);
+    return result.status >= 200 && result.status < 300 ? 0 : 1;
+  } catch (error) {
+    output.err(`could not send to ${url}: ${(error as Error).message}`);
+    return 1;
+  }
+}

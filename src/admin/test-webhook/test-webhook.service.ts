@@ -1,0 +1,79 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
+import { AppConfig } from '../../config/app-config.js';
+import type { SendTestWebhookDto, TestWebhookResultDto } from './dto/test-webhook.dto.js';
+import { sendWebhook, signingSecret, testEnvelope, webhookUrl } from './webhook-sender.js';
+
+export const DEFAULT_TEST_TYPE = 'webhook_inbox.test';
+
+/**
+ * The provider's "send test event" from our side: a signed request over the network to the URL the
+ * provider uses, so that TLS, the proxy, the signature and the database are all exercised.
+ */
+@Injectable()
+export class TestWebhookService {
+  private readonly logger = new Logger(TestWebhookService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  async send(input: SendTestWebhookDto): Promise<TestWebhookResultDto> {
+    const envelope = testEnvelope(input.type ?? DEFAULT_TEST_TYPE, input.data ?? {});
+    const own = !this.config.PUBLIC_URL;
+    const url = webhookUrl(this.config.PUBLIC_URL ?? this.ownUrl());
+    const secret = signingSecret(this.config.WEBHOOK_SECRET);
+    let result: TestWebhookResultDto;
+    try {
+      const sent = await sendWebhook({ url, envelope, secret, insecureTls: own });
+      const body = sent.body as { id?: unknown } | undefined;
+      const eventId = sent.status >= 200 && sent.status < 300 && typeof body?.id === 'string' ? body.id : null;
+      result = {
+        url: sent.url,
+        webhookId: sent.webhookId,
+        externalId: envelope.id,
+        signed: sent.signed,
+        status: sent.status,
+        accepted: eventId !== null,
+        response: sent.body,
+        durationMs: sent.durationMs,
+        eventId,
+        eventUrl: eventId ? `/admin/events/${eventId}` : null,
+        logs: eventId ? `search the logs for "eventId":"${eventId}"` : `search the logs for "${envelope.id}"`,
+      };
+    } catch (error) {
+      result = {
+        url,
+        webhookId: `msg_${envelope.id}`,
+        externalId: envelope.id,
+        signed: Boolean(secret),
+        status: 0,
+        accepted: false,
+        response: { error: (error as Error).message },
+        durationMs: 0,
+        eventId: null,
+        eventUrl: null,
+        logs: `search the logs for "${envelope.id}"`,
+      };
+    }
+    const line = { eventId: result.eventId ?? undefined, type: envelope.type, externalId: envelope.id, url: result.url, status: result.status };
+    if (result.accepted) this.logger.log({ ...line, msg: 'test webhook acknowledged' });
+    else this.logger.warn({ ...line, response: result.response, msg: 'test webhook NOT acknowledged' });
+    return result;
+  }
+
+  /** This process, as it listens (0.0.0.0 and :: reached through the loopback). */
+  private ownUrl(): string {
+    const address = this.adapterHost.httpAdapter.getHttpServer().address() as AddressInfo | string | null;
+    if (!address || typeof address === 'string') throw new Error('the server is not listening on a TCP port');
+    const host = ['0.0.0.0', '::', ''].includes(address.address)
+      ? '127.0.0.1'
+      : address.family === 'IPv6'
+        ? `[${address.address}]`
+        : address.address;
+    const protocol = this.config.TLS_CERT_FILE ? 'https' : 'http';
+    return `${protocol}://${host}:${address.port}`;
+  }
+}

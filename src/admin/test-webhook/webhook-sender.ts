@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { signWebhook } from '../../webhooks/signature/standard-webhooks.verifier.js';
+
+export interface TestEnvelope {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  created_at: string;
+  [extra: string]: unknown;
+}
+
+export interface SendOptions {
+  url: string;
+  envelope: TestEnvelope;
+  /** One whsec_ secret; without it the request goes unsigned (accepted only where no secret is configured). */
+  secret?: string;
+  timeoutMs?: number;
+  /** Accept a self-signed certificate: only for the service's own address. */
+  insecureTls?: boolean;
+}
+
+export interface SendResult {
+  url: string;
+  webhookId: string;
+  signed: boolean;
+  status: number;
+  body: unknown;
+  durationMs: number;
+}
+
+/** An envelope like the provider's, with an id that says it is a test. */
+export function testEnvelope(type: string, data: Record<string, unknown>, id = `evt_test_${randomUUID()}`): TestEnvelope {
+  return { id, type, data, created_at: new Date().toISOString() };
+}
+
+/**
+ * Posts the envelope the way the provider does: the exact bytes are signed with the Standard
+ * Webhooks scheme (webhook-id, webhook-timestamp, webhook-signature) and sent over the network.
+ */
+export function sendWebhook(options: SendOptions): Promise<SendResult> {
+  const body = Buffer.from(JSON.stringify(options.envelope), 'utf8');
+  const webhookId = `msg_${options.envelope.id}`;
+  const timestamp = Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'content-length': String(body.length),
+    'user-agent': 'webhook-inbox-test-sender/1.0',
+    'webhook-id': webhookId,
+    'webhook-timestamp': String(timestamp),
+  };
+  if (options.secret) headers['webhook-signature'] = signWebhook(options.secret, webhookId, timestamp, body);
+
+  const url = new URL(options.url);
+  const client = url.protocol === 'https:' ? https : http;
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const request = client.request(
+      url,
+      {
+        method: 'POST',
+        headers,
+        timeout: options.timeoutMs ?? 10_000,
+        ...(url.protocol === 'https:' && options.insecureTls ? { rejectUnauthorized: false } : {}),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            /* not JSON: keep the text */
+          }
+          resolve({
+            url: url.toString(),
+            webhookId,
+            signed: Boolean(options.secret),
+            status: response.statusCode ?? 0,
+            body: parsed,
+            durationMs: Math.round(performance.now() - started),
+          });
+        });
+        response.on('error', reject);
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`no answer from ${url} within ${options.timeoutMs ?? 10_000} ms`)));
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** The URL webhooks are posted to, from a base URL (`https://hooks.example.com` → `…/webhooks`) or a full one. */
+export function webhookUrl(base: string): string {
+  const url = new URL(base);
+  if (url.pathname === '' || url.pathname === '/') url.pathname = '/webhooks';
+  return url.toString();
+}
+
+/** The secret new signatures are made with: the first of WEBHOOK_SECRET's space-separated list. */
+export function signingSecret(secrets: string | undefined): string | undefined {
+  return secrets?.trim().split(/\s+/).filter(Boolean)[0];
+}

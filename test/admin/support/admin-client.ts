@@ -1,0 +1,35 @@
+import type { TestApp } from '../../support/test-app.js';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789';
+/** Env for startTestApp: the admin routes need a key. */
+export const ADMIN_ENV = { ADMIN_API_KEYS: ADMIN_KEY };
+
+export interface AdminResponse {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+/** Calls the admin API of a test app with the bearer key (or another Authorization header). */
+export function adminClient(t: Pick<TestApp, 'url'>, authorization: string | null = `Bearer ${ADMIN_KEY}`) {
+  const call = async (method: string, path: string, body?: unknown): Promise<AdminResponse> => {
+    const headers: Record<string, string> = {};
+    if (authorization !== null) headers.authorization = authorization;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${t.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* keep the text */
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  };
+  return {
+    get: (path: string) => call('GET', path),
+    post: (path: string, body?: unknown) => call('POST', path, body),
+    put: (path: string, body?: unknown) => call('PUT', path, body),
+    delete: (path: string) => call('DELETE', path),
+  };
+}

@@ -1,0 +1,55 @@
+import { Injectable, Module } from '@nestjs/common';
+import { IsInt, IsString, Min } from 'class-validator';
+import { OnWebhook, WebhookEvent, WebhookHandler } from '../../../src/handlers/index.js';
+
+/** Runs per handler and external id, so tests can tell what a replay re-ran. */
+export const adminRuns = new Map<string, number>();
+const count = (handler: string, event: WebhookEvent<any>) => {
+  const key = `${handler}:${event.externalId}`;
+  adminRuns.set(key, (adminRuns.get(key) ?? 0) + 1);
+};
+export const adminRunsOf = (handler: string, externalId: string) => adminRuns.get(`${handler}:${externalId}`) ?? 0;
+
+/** External ids whose events SwitchableHandler fails; remove one to "fix the bug" before a replay. */
+export const failing = new Set<string>();
+
+@Injectable()
+@OnWebhook('admin.switchable', { attempts: 2, backoff: { type: 'fixed', delayMs: 20 } })
+export class SwitchableHandler implements WebhookHandler {
+  handle(event: WebhookEvent): void {
+    count('SwitchableHandler', event);
+    if (failing.has(event.externalId)) throw new Error(`switched off for ${event.externalId}`);
+  }
+}
+
+/** Next to SwitchableHandler on the same type: always succeeds. */
+@Injectable()
+@OnWebhook('admin.switchable')
+export class SteadyHandler implements WebhookHandler {
+  handle(event: WebhookEvent): void {
+    count('SteadyHandler', event);
+  }
+}
+
+export class OrderPlacedData {
+  @IsString() order_id: string;
+  @IsInt() @Min(1) quantity: number;
+}
+
+@Injectable()
+@OnWebhook('admin.order_placed', { dto: OrderPlacedData, timeoutMs: 5000, concurrency: 2 })
+export class OrderPlacedHandler implements WebhookHandler<OrderPlacedData> {
+  handle(event: WebhookEvent<OrderPlacedData>): void {
+    count('OrderPlacedHandler', event);
+  }
+}
+
+/** Subscribed to a type no test ever sends: "handled but never seen". */
+@Injectable()
+@OnWebhook('admin.never_sent')
+export class NeverSentHandler implements WebhookHandler {
+  handle(): void {}
+}
+
+@Module({ providers: [SwitchableHandler, SteadyHandler, OrderPlacedHandler, NeverSentHandler] })
+export class AdminTestHandlersModule {}

@@ -1,0 +1,83 @@
+import type pg from 'pg';
+import type { EventWriter } from '../../src/webhooks/event-writer.js';
+import { WebhookIngestionService } from '../../src/webhooks/webhook-ingestion.service.js';
+import type { TestApp } from '../support/test-app.js';
+import { startTestApp, uniqueId, waitFor } from '../support/test-app.js';
+
+/**
+ * Group commit seen from the sender: when a batch's statement fails, every request in it gets a
+ * 5xx and none a 2xx, and nothing of it is stored. The real service; its real Postgres
+ * connections killed mid-statement while a table lock holds the batches in place.
+ */
+describe('POST /webhooks when a write batch fails (real Postgres)', () => {
+  let t: TestApp;
+  let writer: EventWriter;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    // The service's writer, to see how requests were grouped (its stats are what metrics read).
+    writer = (t.app.get(WebhookIngestionService) as unknown as { writer: EventWriter }).writer;
+  });
+  afterAll(async () => t?.close());
+
+  /** The service's backends whose batch INSERT waits for the table lock. */
+  const waitingWrites = async () =>
+    (
+      await t.db.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'webhook-inbox'
+           AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO webhook_events%'`,
+      )
+    ).rows.map((row) => row.pid);
+
+  const killWaitingWrites = async (count: number, what: string) => {
+    const pids = await waitFor(async () => {
+      const waiting = await waitingWrites();
+      return waiting.length === count ? waiting : undefined;
+    }, 15_000, what);
+    await t.db.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+  };
+
+  const stored = async (ids: string[]) => {
+    const { rows } = await t.db.query<{ id: string; external_id: string }>(
+      'SELECT id, external_id FROM webhook_events WHERE external_id = ANY($1::text[])',
+      [ids],
+    );
+    return new Map(rows.map((row) => [row.external_id, row.id]));
+  };
+
+  it('answers 503 with Retry-After to every request of a failed 28-request batch, stores none, and serves the next ones', async () => {
+    const locker: pg.PoolClient = await t.db.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE webhook_events IN SHARE MODE'); // blocks INSERT only
+      const statsBefore = { ...writer.stats };
+
+      const ids = Array.from({ length: 30 }, () => uniqueId('http-batch'));
+      const responses = ids.map((id) => t.post({ id, type: 'test.writer', data: { n: 1 } }));
+
+      // The first two requests took the two write slots alone; the 28 others wait for a slot.
+      await waitFor(async () => writer.waiting === 28, 15_000, 'the other 28 requests to wait for a write slot');
+      await killWaitingWrites(2, 'both write slots to wait on the lock');
+      // The 28 now go out together as one batch, which blocks on the lock in turn: kill it too.
+      await killWaitingWrites(1, 'the 28-request batch to wait on the lock');
+
+      const answers = await Promise.all(responses);
+      expect(answers.map((answer) => answer.status)).toEqual(ids.map(() => 503));
+      expect(answers.map((answer) => answer.headers.get('retry-after'))).toEqual(ids.map(() => '5'));
+      expect(writer.stats.batches - statsBefore.batches).toBe(3);
+      expect(writer.stats.largestBatch).toBeGreaterThanOrEqual(28);
+      expect((await stored(ids)).size).toBe(0);
+
+      await locker.query('ROLLBACK');
+      const later = Array.from({ length: 5 }, () => uniqueId('http-later'));
+      const laterAnswers = await Promise.all(later.map((id) => t.post({ id, type: 'test.writer', data: { n: 2 } })));
+      expect(laterAnswers.map((answer) => answer.status)).toEqual(later.map(() => 200));
+      const laterStored = await stored(later);
+      expect(later.map((id, index) => laterStored.get(id) === laterAnswers[index].body.id)).toEqual(later.map(() => true));
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      locker.release();
+    }
+  });
+});

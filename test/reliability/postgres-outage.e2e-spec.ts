@@ -1,0 +1,151 @@
+import type { Job } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { InboxQueues } from '../../src/handlers/inbox-queues.js';
+import { InboxWorkers } from '../../src/handlers/inbox-workers.js';
+import { PrivatePostgres } from '../chaos/infra/private-postgres.js';
+import { PrivateRedis } from '../chaos/infra/private-redis.js';
+import { sleep } from '../chaos/infra/ports.js';
+import type { TestApp } from '../support/test-app.js';
+import { startTestApp, waitFor } from '../support/test-app.js';
+import { gate, ReliabilityHandlersModule, runsOf } from './support/reliability-handlers.js';
+
+/**
+ * Postgres down: ingestion refuses with 503 + Retry-After (never a 2xx for an event it could not
+ * commit), the workers pause instead of burning job attempts, and everything resumes by itself.
+ * The suite crashes and restarts a Postgres cluster of its own (initdb into a temp folder), and
+ * hangs a redis-server of its own.
+ */
+describe('Postgres outage (private cluster)', () => {
+  let postgres: PrivatePostgres;
+  let redis: PrivateRedis;
+  let t: TestApp;
+  let db: pg.Pool;
+
+  beforeAll(async () => {
+    [postgres, redis] = await Promise.all([PrivatePostgres.start(), PrivateRedis.start()]);
+    t = await startTestApp({
+      extraImports: [ReliabilityHandlersModule],
+      env: { DATABASE_URL: postgres.url('inbox'), REDIS_URL: redis.url },
+    });
+    db = new pg.Pool({ connectionString: postgres.url('inbox'), max: 2 });
+    db.on('error', () => undefined); // idle connections die with the server on purpose
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await db?.end();
+    await postgres?.destroy();
+    await redis?.destroy();
+  });
+
+  // A test that failed mid-outage must not leave the next one without a database.
+  afterEach(async () => {
+    redis.unhang();
+    if (!postgres.running) await restart();
+  });
+
+  const workers = () => t.app.get(InboxWorkers);
+  const queues = () => t.app.get(InboxQueues);
+  const eventStatus = async (id: string) => (await db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
+  const restart = async () => {
+    await postgres.start();
+    await waitFor(async () => !workers().paused, 10_000, 'the workers to resume');
+  };
+
+  it('answers 503 with Retry-After while Postgres is down, and 200 once it is back, with the event stored once', async () => {
+    const id = `pg_down_${randomUUID()}`;
+    await postgres.kill9();
+
+    const started = performance.now();
+    const refused = await t.post({ id, type: 'test.count', data: {} });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect(performance.now() - started).toBeLessThan(5000);
+
+    await restart();
+    // The provider retries: the same event is accepted once Postgres answers again.
+    const accepted = await waitFor(async () => {
+      const answer = await t.post({ id, type: 'test.count', data: {} });
+      return answer.status === 200 ? answer : undefined;
+    }, 15_000, 'a 200');
+    expect(accepted!.body).toMatchObject({ received: true, duplicate: false });
+    expect((await db.query('SELECT count(*)::int AS n FROM webhook_events WHERE external_id = $1', [id])).rows[0].n).toBe(1);
+  }, 60_000);
+
+  it('pauses the workers while Postgres is down: a job waits without using an attempt, then runs', async () => {
+    const { rows } = await db.query(
+      `INSERT INTO webhook_events (external_id, type, payload) VALUES ($1, 'test.count', '{"type":"test.count","data":{}}') RETURNING id`,
+      [`pg_pause_${randomUUID()}`],
+    );
+    const eventId: string = rows[0].id;
+    await postgres.kill9();
+    await waitFor(async () => workers().paused, 5_000, 'the workers to pause');
+
+    await queues().dispatch([eventId], 'while-down');
+    await sleep(3000);
+    // Waiting (or, if a fetch was already in flight when the workers paused, put back as delayed),
+    // never failed: no attempt used.
+    const waiting = (await queues().dispatchQueue.getJob(`while-down-${eventId}-1`))!;
+    expect(['waiting', 'delayed']).toContain(await waiting.getState());
+    expect(waiting.attemptsMade).toBe(0);
+    expect(waiting.stacktrace).toEqual([]);
+
+    await restart();
+    await waitFor(async () => (await eventStatus(eventId)) === 'processed', 15_000, 'the event to be processed');
+    const done = (await queues().dispatchQueue.getJob(`while-down-${eventId}-1`))!;
+    expect(await done.getState()).toBe('completed');
+    expect(done.attemptsMade).toBe(1); // its one and only run
+    expect(done.stacktrace).toEqual([]);
+  }, 60_000);
+
+  it('puts back a job whose bookkeeping met the outage, without using an attempt, and finishes it after', async () => {
+    const externalId = `pg_mid_${randomUUID()}`;
+    const { body } = await t.post({ id: externalId, type: 'test.gate', data: {} });
+    await gate(externalId).entered; // the handler is running
+    await postgres.kill9();
+    gate(externalId).release(); // it finishes, but its outcome cannot be recorded
+
+    const queue = queues().queueFor('GateHandler');
+    const findJob = async () =>
+      (await queue.getJobs(['active', 'delayed', 'waiting', 'completed', 'failed'])).find((job: Job) =>
+        job.data.eventIds.includes(body.id),
+      );
+    await waitFor(async () => ['delayed', 'waiting'].includes((await (await findJob())?.getState()) ?? ''), 10_000, 'the job to be put back');
+    const putBack = (await findJob())!;
+    expect(putBack.attemptsMade).toBe(0);
+    expect(putBack.stacktrace).toEqual([]);
+
+    await restart();
+    await waitFor(async () => (await eventStatus(body.id)) === 'processed', 20_000, 'the event to be processed');
+    const done = (await findJob())!;
+    expect(await done.getState()).toBe('completed');
+    expect(done.attemptsMade).toBe(1);
+    // At least once: the interrupted run is run again (its claim is taken back under the job id).
+    expect(runsOf('GateHandler', externalId)).toBe(2);
+    const { rows } = await db.query(`SELECT status, attempts FROM webhook_deliveries WHERE event_id = $1`, [body.id]);
+    expect(rows).toEqual([{ status: 'succeeded', attempts: 2 }]);
+  }, 60_000);
+
+  it('survives Postgres going away while the relay holds a transaction open on a hung Redis', async () => {
+    const { rows } = await db.query(
+      `INSERT INTO webhook_events (external_id, type, payload, received_at)
+       VALUES ($1, 'test.count', '{"type":"test.count","data":{}}', now() - interval '1 minute') RETURNING id`,
+      [`pg_relay_${randomUUID()}`],
+    );
+    const eventId: string = rows[0].id;
+    redis.hang();
+    // The relay takes the event FOR UPDATE and waits on Redis (up to 5 s) with the client checked out.
+    await waitFor(
+      async () =>
+        (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'idle in transaction'`)).rows[0].n > 0,
+      5_000,
+      'the relay to wait on Redis inside its transaction',
+    );
+    await postgres.kill9(); // its connection gets a FATAL error while nobody is querying on it
+    redis.unhang();
+    await sleep(1000);
+    await restart();
+    // Still alive, and the event still gets processed.
+    await waitFor(async () => (await eventStatus(eventId)) === 'processed', 20_000, 'the event to be processed');
+  }, 60_000);
+});

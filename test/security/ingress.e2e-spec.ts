@@ -1,0 +1,291 @@
+import fc from 'fast-check';
+import net from 'node:net';
+import type { TestApp } from '../support/test-app.js';
+import { startTestApp, uniqueId, waitFor } from '../support/test-app.js';
+import { TestHandlersModule } from '../support/test-handlers.js';
+import {
+  expectErrorShape,
+  inboxRowCounts,
+  newSecret,
+  request,
+  type RawRequest,
+  signedHeaders,
+} from './security-helpers.js';
+
+/**
+ * The public edge against the real service (Postgres, Redis, the real Fastify stack): every bad
+ * request is refused with the right status and a JSON error, and leaves no row anywhere.
+ */
+const OLD_SECRET = newSecret();
+const NEW_SECRET = newSecret();
+const BODY_LIMIT = 4096;
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+describe('public edge: POST /webhooks refusals and acceptance (real service)', () => {
+  let t: TestApp;
+  const marker = uniqueId('badreq');
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      extraImports: [TestHandlersModule],
+      env: {
+        // Two secrets, as during a rotation.
+        WEBHOOK_SECRET: `${OLD_SECRET} ${NEW_SECRET}`,
+        WEBHOOK_BODY_LIMIT: String(BODY_LIMIT),
+        // This file sends dozens of bad signatures from one address on purpose; throttling has its own spec.
+        SIGNATURE_FAILURE_LIMIT: '100000',
+      },
+    });
+  });
+  afterAll(async () => t?.close());
+
+  const now = () => Math.floor(Date.now() / 1000);
+  /** A body that would be accepted, tagged so any row it left behind can be found. */
+  const envelope = (fields: Record<string, unknown> = {}) =>
+    JSON.stringify({ id: `${marker}_${Math.random().toString(36).slice(2)}`, type: 'test.ok', data: { marker }, ...fields });
+  /** A correctly signed POST (new secret) of `body`, unless `sign` overrides the signing. */
+  const signed = (body: string, sign: { secret?: string; timestamp?: number } = {}): RawRequest => ({
+    path: '/webhooks',
+    headers: { ...JSON_TYPE, ...signedHeaders(sign.secret ?? NEW_SECRET, body, { timestamp: sign.timestamp }) },
+    body,
+  });
+  /** Signed correctly, then one header or the body changed. */
+  const tampered = (change: (headers: Record<string, string>) => void, body = envelope()): RawRequest => {
+    const req = signed(body);
+    change(req.headers!);
+    return req;
+  };
+
+  interface BadCase {
+    name: string;
+    build: () => RawRequest;
+    status: number;
+    /** The signature check named in a 401. */
+    check?: string;
+    /** Something the message must say. */
+    says?: RegExp;
+  }
+
+  const cases: BadCase[] = [
+    // --- method and content type: 405 / 415
+    { name: 'GET /webhooks', build: () => ({ method: 'GET', path: '/webhooks' }), status: 405, says: /POST/ },
+    { name: 'PUT /webhooks', build: () => ({ ...signed(envelope()), method: 'PUT' }), status: 405 },
+    { name: 'DELETE /webhooks', build: () => ({ method: 'DELETE', path: '/webhooks' }), status: 405 },
+    ...['text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x', 'application/json-patch+json', 'text/json'].map(
+      (type): BadCase => ({
+        name: `content-type ${type}`,
+        build: () => {
+          const req = signed(envelope());
+          return { ...req, headers: { ...req.headers, 'content-type': type } };
+        },
+        status: 415,
+        says: /application\/json/,
+      }),
+    ),
+    {
+      name: 'no content-type',
+      build: () => {
+        const { 'content-type': _dropped, ...headers } = signed(envelope()).headers!;
+        return { path: '/webhooks', headers, body: envelope() };
+      },
+      status: 415,
+    },
+    { name: 'undecodable URL', build: () => ({ ...signed(envelope()), path: '/webhooks%zz' }), status: 400 },
+    // --- not JSON: 400
+    { name: 'truncated JSON', build: () => signed('{"type":"test.ok","data":{'), status: 400 },
+    { name: 'not JSON at all', build: () => signed('type=test.ok'), status: 400 },
+    { name: 'two JSON documents', build: () => signed('{"type":"test.ok","data":{}}{"x":1}'), status: 400 },
+    { name: 'empty body', build: () => signed(''), status: 400 },
+    // --- too large: 413, with Content-Length and chunked
+    { name: 'body over the limit', build: () => signed(envelope({ pad: 'x'.repeat(BODY_LIMIT) })), status: 413, says: /4096 bytes/ },
+    {
+      name: 'chunked body over the limit',
+      build: () => ({ ...signed(envelope({ pad: 'y'.repeat(BODY_LIMIT * 2) })), chunked: true }),
+      status: 413,
+    },
+    // --- signature: 401 naming the failed check
+    { name: 'unsigned', build: () => ({ path: '/webhooks', headers: JSON_TYPE, body: envelope() }), status: 401, check: 'missing_headers' },
+    {
+      name: 'only webhook-id',
+      build: () => ({ path: '/webhooks', headers: { ...JSON_TYPE, 'webhook-id': 'msg_1' }, body: envelope() }),
+      status: 401,
+      check: 'missing_headers',
+      says: /webhook-timestamp, webhook-signature/,
+    },
+    { name: 'timestamp not a number', build: () => tampered((h) => (h['webhook-timestamp'] = 'yesterday')), status: 401, check: 'timestamp_invalid' },
+    { name: 'replayed: correctly signed 10 minutes ago', build: () => signed(envelope(), { timestamp: now() - 600 }), status: 401, check: 'timestamp_too_old' },
+    { name: 'stale by one second past the tolerance', build: () => signed(envelope(), { timestamp: now() - 302 }), status: 401, check: 'timestamp_too_old' },
+    { name: 'timestamp in the future', build: () => signed(envelope(), { timestamp: now() + 302 }), status: 401, check: 'timestamp_too_new' },
+    { name: 'signature not v1', build: () => tampered((h) => (h['webhook-signature'] = h['webhook-signature'].replace('v1,', 'v1a,'))), status: 401, check: 'signature_malformed' },
+    { name: 'signature without a version', build: () => tampered((h) => (h['webhook-signature'] = h['webhook-signature'].slice(3))), status: 401, check: 'signature_malformed' },
+    { name: 'signature truncated', build: () => tampered((h) => (h['webhook-signature'] = h['webhook-signature'].slice(0, 20))), status: 401, check: 'signature_malformed' },
+    { name: 'signed with another secret', build: () => signed(envelope(), { secret: newSecret() }), status: 401, check: 'signature_mismatch' },
+    {
+      name: 'body changed after signing',
+      build: () => {
+        const req = signed(envelope({ data: { marker, amount: 100 } }));
+        return { ...req, body: String(req.body).replace('100', '900') };
+      },
+      status: 401,
+      check: 'signature_mismatch',
+    },
+    {
+      name: 'whitespace added to the body after signing',
+      build: () => {
+        const req = signed(envelope());
+        return { ...req, body: `${req.body} ` };
+      },
+      status: 401,
+      check: 'signature_mismatch',
+    },
+    { name: 'webhook-id changed after signing', build: () => tampered((h) => (h['webhook-id'] += 'x')), status: 401, check: 'signature_mismatch' },
+    { name: 'timestamp changed after signing', build: () => tampered((h) => (h['webhook-timestamp'] = String(Number(h['webhook-timestamp']) - 1))), status: 401, check: 'signature_mismatch' },
+    // --- correctly signed, but not a valid envelope: 400 naming each field
+    { name: 'body is an array', build: () => signed(JSON.stringify([{ type: 'test.ok', data: {} }])), status: 400, says: /body must be a JSON object/ },
+    { name: 'body is a string', build: () => signed(JSON.stringify('test.ok')), status: 400, says: /body must be a JSON object/ },
+    { name: 'type missing', build: () => signed(envelope({ type: undefined })), status: 400, says: /type is required/ },
+    { name: 'type not a string', build: () => signed(envelope({ type: 42 })), status: 400, says: /type must be a non-empty string/ },
+    { name: 'type empty', build: () => signed(envelope({ type: '' })), status: 400, says: /type must be a non-empty string/ },
+    { name: 'type too long', build: () => signed(envelope({ type: 't'.repeat(129) })), status: 400, says: /type must be at most 128/ },
+    { name: 'type with a space', build: () => signed(envelope({ type: 'test ok' })), status: 400, says: /type must contain only/ },
+    { name: 'type with non-ASCII', build: () => signed(envelope({ type: 'tést' })), status: 400, says: /type must contain only/ },
+    { name: 'data missing', build: () => signed(envelope({ data: undefined })), status: 400, says: /data is required/ },
+    { name: 'data an array', build: () => signed(envelope({ data: [marker] })), status: 400, says: /data must be a JSON object/ },
+    { name: 'data null', build: () => signed(envelope({ data: null })), status: 400, says: /data must be a JSON object/ },
+    { name: 'id a number', build: () => signed(envelope({ id: 7 })), status: 400, says: /id must be a string/ },
+    { name: 'id too long', build: () => signed(envelope({ id: `${marker}${'i'.repeat(256)}` })), status: 400, says: /id must be at most 255/ },
+    { name: 'created_at not a date', build: () => signed(envelope({ created_at: 'last tuesday' })), status: 400, says: /created_at must be an ISO-8601/ },
+    { name: 'created_at an impossible date', build: () => signed(envelope({ created_at: '2026-02-30T10:00:00Z' })), status: 400, says: /created_at/ },
+    {
+      name: 'several fields wrong at once',
+      build: () => signed(JSON.stringify({ id: '', type: 'a b', data: 'x', created_at: 5 })),
+      status: 400,
+      says: /^type must contain only .*; data must be a JSON object; id must be a non-empty string; created_at must be/,
+    },
+    { name: 'a \\u0000 escape Postgres cannot store', build: () => signed(envelope({ data: { marker, text: 'a\u0000b' } })), status: 400, says: /\\u0000/ },
+  ];
+
+  it(`refuses ${cases.length} bad requests with the right status and a JSON error, storing nothing`, async () => {
+    expect(cases.length).toBeGreaterThanOrEqual(30);
+    const before = await inboxRowCounts(t.db);
+    const failures: string[] = [];
+    for (const badCase of cases) {
+      const response = await request(t.url, badCase.build());
+      try {
+        expect(response.status).toBe(badCase.status);
+        expectErrorShape(response, badCase.status);
+        if (badCase.check) expect(response.json.check).toBe(badCase.check);
+        const message = [response.json.message].flat().join('; ');
+        if (badCase.says) expect(message).toMatch(badCase.says);
+        // A refusal never echoes a signature, expected or received.
+        expect(response.text).not.toMatch(/v1,[A-Za-z0-9+/]{20,}/);
+      } catch (error) {
+        failures.push(`${badCase.name}: ${(error as Error).message.split('\n').slice(0, 4).join(' ')}\n  got ${response.status} ${response.text.slice(0, 300)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+
+    // Let anything that might have been queued run, then compare every table.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await inboxRowCounts(t.db)).toEqual(before);
+    const leftovers = await t.db.query(
+      `SELECT count(*)::int AS n FROM webhook_events WHERE external_id LIKE $1 OR payload::text LIKE $2`,
+      [`${marker}%`, `%${marker}%`],
+    );
+    expect(leftovers.rows[0].n).toBe(0);
+  });
+
+  it('answers 413 from the Content-Length alone, without reading (buffering) the oversized body', async () => {
+    const { port } = new URL(t.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let received = '';
+      socket.setTimeout(5000, () => socket.destroy(new Error('no answer within 5 s: the server waited for the body')));
+      socket.on('data', (chunk) => {
+        received += chunk.toString('latin1');
+        if (received.includes('\r\n\r\n')) {
+          socket.destroy();
+          resolve(received);
+        }
+      });
+      socket.on('error', reject);
+      // Announce 1 GB and send none of it.
+      socket.write('POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n');
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+  });
+
+  it('accepts a request signed by the standardwebhooks package and processes it end to end', async () => {
+    const externalId = uniqueId('std');
+    const body = JSON.stringify({ id: externalId, type: 'test.ok', data: { amount: 1200 }, created_at: '2026-11-30T10:00:00Z' });
+    const response = await request(t.url, signed(body));
+    expect(response.status).toBe(200);
+    expect(response.json).toEqual({ received: true, id: expect.any(String), duplicate: false });
+    const status = await waitFor(
+      async () => (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [response.json.id])).rows[0]?.status === 'processed',
+      15_000,
+      'the signed event to be processed',
+    );
+    expect(status).toBe(true);
+    const stored = await t.db.query('SELECT payload FROM webhook_events WHERE id = $1', [response.json.id]);
+    expect(stored.rows[0].payload).toEqual(JSON.parse(body));
+  });
+
+  it('accepts every secret of a rotation, a JSON content type with charset, and a clock skew within the tolerance', async () => {
+    const accepted = [
+      signed(envelope({ id: uniqueId('old') }), { secret: OLD_SECRET }),
+      signed(envelope({ id: uniqueId('new') }), { secret: NEW_SECRET }),
+      signed(envelope({ id: uniqueId('early') }), { timestamp: now() - 250 }),
+      signed(envelope({ id: uniqueId('late') }), { timestamp: now() + 250 }),
+    ];
+    const withCharset = signed(envelope({ id: uniqueId('charset') }));
+    withCharset.headers!['content-type'] = 'application/json; charset=utf-8';
+    accepted.push(withCharset);
+    for (const req of accepted) {
+      const response = await request(t.url, req);
+      expect({ status: response.status, body: response.json }).toEqual({ status: 200, body: expect.objectContaining({ received: true }) });
+    }
+  });
+
+  it('accepts a header carrying several signatures when any one matches (the sender is mid-rotation)', async () => {
+    const body = envelope({ id: uniqueId('multi') });
+    const req = signed(body);
+    const wrong = signedHeaders(newSecret(), body, { id: req.headers!['webhook-id'], timestamp: Number(req.headers!['webhook-timestamp']) });
+    req.headers!['webhook-signature'] = `${wrong['webhook-signature']} v1a,ignoredAsymmetric ${req.headers!['webhook-signature']}`;
+    const response = await request(t.url, req);
+    expect(response.status).toBe(200);
+  });
+
+  it('answers only 200 or a 4xx JSON error to arbitrary signed bodies, never a 5xx (fast-check, through the whole stack)', async () => {
+    const text = fc.string({ unit: 'binary', maxLength: 40 }); // includes lone surrogates and \u0000
+    const envelopeLike = fc.record(
+      {
+        id: fc.oneof(fc.constant(undefined), text, fc.integer(), fc.constant(null)),
+        type: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_.:-]{1,20}$/), text, fc.jsonValue({ maxDepth: 1 })),
+        data: fc.oneof(fc.dictionary(text, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }), fc.jsonValue({ maxDepth: 2 })),
+        created_at: fc.oneof(fc.constant(undefined), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), text),
+      },
+      { requiredKeys: [] },
+    );
+    const body = fc.oneof(
+      envelopeLike.map((value) => JSON.stringify(value)),
+      fc.jsonValue({ maxDepth: 3 }).map((value) => JSON.stringify(value) ?? 'null'),
+    );
+    const seen = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(body, async (raw) => {
+        const response = await request(t.url, signed(raw));
+        seen.set(response.status, (seen.get(response.status) ?? 0) + 1);
+        if (response.status !== 200) {
+          expect(response.status).toBeGreaterThanOrEqual(400);
+          expect(response.status).toBeLessThan(500);
+          expectErrorShape(response, response.status);
+        }
+      }),
+      { numRuns: 150 },
+    );
+    // Both outcomes were exercised, so the property was not checked on refusals alone.
+    expect(seen.get(200)).toBeGreaterThan(0);
+    expect(seen.get(400)).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,119 @@
+import { spawnService, waitForOutput, type ServiceProcess } from '../support/spawn-service.js';
+import type { TestApp } from '../support/test-app.js';
+import { startTestApp, uniqueId } from '../support/test-app.js';
+import { AdminProbeModule } from './admin-probe.module.js';
+import { expectErrorShape, newSecret, request, signedHeaders } from './security-helpers.js';
+
+/**
+ * What production and development do differently at the edge: the built service
+ * (`node dist/src/main.js`, as a user starts it) for the startup checks, the in-process app for
+ * the answers.
+ */
+const services = {
+  DATABASE_URL: process.env.TEST_DATABASE_URL!,
+  REDIS_URL: process.env.TEST_REDIS_URL!,
+};
+
+describe('starting in production', () => {
+  it('refuses to start without WEBHOOK_SECRET: a clear message, exit 1, before touching anything', async () => {
+    // Unreachable Postgres and Redis: the answer must come from the configuration check, which runs first.
+    const service = spawnService({
+      NODE_ENV: 'production',
+      ADMIN_API_KEYS: 'some-admin-key',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere',
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    expect(await service.exited).toBe(1);
+    const output = service.output();
+    expect(output).toMatch(/^Invalid configuration:\n {2}- WEBHOOK_SECRET: required when NODE_ENV=production \(the "whsec_\.\.\." signing secret/);
+    expect(output).not.toMatch(/\n\s+at |listening|Cannot reach/);
+  });
+
+  it('refuses a malformed secret the same way, without printing it', async () => {
+    const service = spawnService({ ...services, NODE_ENV: 'production', WEBHOOK_SECRET: 'whsec_this-is-not-base64!' });
+    expect(await service.exited).toBe(1);
+    expect(service.output()).toMatch(/- WEBHOOK_SECRET: entry #1 of 1 is not valid base64/);
+    expect(service.output()).not.toContain('this-is-not-base64');
+  });
+});
+
+describe('serving in production with a secret and no ADMIN_API_KEYS', () => {
+  const secret = newSecret();
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ extraImports: [AdminProbeModule], env: { NODE_ENV: 'production', WEBHOOK_SECRET: secret } });
+  });
+  afterAll(async () => t?.close());
+
+  it('refuses unsigned webhooks (401) and accepts signed ones', async () => {
+    const body = JSON.stringify({ id: uniqueId('prod'), type: 'prod.test', data: {} });
+    const unsigned = await request(t.url, { path: '/webhooks', headers: { 'content-type': 'application/json' }, body });
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.json.check).toBe('missing_headers');
+    const signed = await request(t.url, { path: '/webhooks', headers: { 'content-type': 'application/json', ...signedHeaders(secret, body) }, body });
+    expect(signed.status).toBe(200);
+  });
+
+  it('keeps every admin URL closed with 503 saying how to enable it, whatever key is sent', async () => {
+    for (const path of ['/admin/security-probe', '/admin/events', '/admin/queues', '/admin/anything']) {
+      for (const authorization of [undefined, 'Bearer guessed-key']) {
+        const response = await request(t.url, { method: 'GET', path, headers: authorization ? { authorization } : {} });
+        expect({ path, status: response.status }).toEqual({ path, status: 503 });
+        expectErrorShape(response, 503);
+        expect(response.json.message).toMatch(/set ADMIN_API_KEYS to one or more space-separated random keys/);
+      }
+    }
+  });
+});
+
+describe('starting in development without secrets or keys', () => {
+  let service: ServiceProcess;
+  let url: string;
+  let key: string;
+
+  beforeAll(async () => {
+    service = spawnService({
+      ...services,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      QUEUE_PREFIX: `${process.env.TEST_QUEUE_PREFIX}-dev`,
+      LOG_LEVEL: 'info',
+    });
+    [, key] = await waitForOutput(service, /generated an admin key: (\S+)/);
+    [, url] = await waitForOutput(service, /listening on (http:\/\/\S+)/);
+  });
+  afterAll(async () => {
+    if (!service) return;
+    service.child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const exited = await Promise.race([service.exited, new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'timeout')))]);
+    clearTimeout(timer);
+    if (exited === 'timeout') service.child.kill('SIGKILL');
+  });
+
+  it('prints a random admin key once at start, and that key opens /admin', async () => {
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(service.output().split(key).length - 1).toBe(1);
+    const withKey = await request(url, { method: 'GET', path: '/admin/no-such-route', headers: { authorization: `Bearer ${key}` } });
+    expect(withKey.status).toBe(404); // past authentication
+    const withoutKey = await request(url, { method: 'GET', path: '/admin/no-such-route' });
+    expect(withoutKey.status).toBe(401);
+  });
+
+  it('accepts unsigned webhooks, saying so loudly at start and on every such request', async () => {
+    expect(service.output()).toMatch(/WEBHOOK_SECRET is not set: webhooks are accepted WITHOUT signature verification/);
+    for (let i = 0; i < 2; i++) {
+      const body = JSON.stringify({ id: uniqueId('dev'), type: 'dev.test', data: {} });
+      const response = await request(url, { path: '/webhooks', headers: { 'content-type': 'application/json' }, body });
+      expect(response.status).toBe(200);
+    }
+    await waitForOutput(service, /UNSIGNED webhook accepted from 127\.0\.0\.1[\s\S]*UNSIGNED webhook accepted from 127\.0\.0\.1/, 5000);
+  });
+
+  it('logs every refusal at warn with the reason and the sender address', async () => {
+    const response = await request(url, { path: '/webhooks', headers: { 'content-type': 'application/json' }, body: '{"type":' });
+    expect(response.status).toBe(400);
+    await waitForOutput(service, /WARN.*Refused 400 POST \/webhooks from 127\.0\.0\.1: Body is not valid JSON/, 5000);
+  });
+});
