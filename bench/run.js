@@ -7,7 +7,7 @@
 //   4. fills webhook_events to 1,000,000 rows and measures acknowledgement and admin-page latency;
 //   5. checks the table holds exactly the acknowledged ids, prints markdown, writes
 //      bench/results/<timestamp>.json, drops the database and the queue keys.
-// Numbers are reported, never asserted. See docs/readme/performance.md.
+// Numbers are reported, never asserted. See the README, section Performance.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -7,11 +7,16 @@ const TICK_MICROS = 1_000_000 / 100; // Linux USER_HZ is 100 on every mainstream
 
 /** utime + stime of a process in µs, or undefined when it is gone (or not on Linux). */
 function processCpuMicros(pid) {
+  const times = processTimes(pid);
+  return times && times.user + times.system;
+}
+
+function processTimes(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may contain spaces: count fields after its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MICROS;
+    return { user: Number(fields[11]) * TICK_MICROS, system: Number(fields[12]) * TICK_MICROS };
   } catch {
     return undefined;
   }
@@ -31,11 +36,13 @@ export class CpuAccounting {
     );
     const generator = process.cpuUsage();
     const postgres = new Map(rows.map((row) => [row.pid, processCpuMicros(row.pid) ?? 0]));
+    const postgresSystem = new Map(rows.map((row) => [row.pid, processTimes(row.pid)?.system ?? 0]));
     const postgresNames = new Map(rows.map((row) => [row.pid, row.name]));
     return {
       generator: generator.user + generator.system,
       server: processCpuMicros(serverPid) ?? 0,
       postgres,
+      postgresSystem,
       postgresNames,
       redis: this.redisPid ? processCpuMicros(this.redisPid) ?? 0 : 0,
     };
@@ -44,6 +51,8 @@ export class CpuAccounting {
   /** CPU µs per request of each group between two snapshots (Postgres: backends present at the end). */
   static perRequest(before, after, requests) {
     let postgres = 0;
+    let postgresSystem = 0;
+    for (const [pid, micros] of after.postgresSystem) postgresSystem += micros - (before.postgresSystem.get(pid) ?? 0);
     const byBackend = {};
     for (const [pid, micros] of after.postgres) {
       const used = micros - (before.postgres.get(pid) ?? 0);
@@ -59,6 +68,7 @@ export class CpuAccounting {
       redis: per(after.redis - before.redis),
     };
     result.total = result.generator + result.server + result.postgres + result.redis;
+    result.postgresSystem = per(postgresSystem);
     result.postgresByBackend = Object.fromEntries(Object.entries(byBackend).map(([name, micros]) => [name, per(micros)]));
     return result;
   }

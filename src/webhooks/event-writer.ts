@@ -103,8 +103,13 @@ export class EventWriter {
 
   constructor(
     private readonly pool: Pool,
-    private readonly maxBatchSize = 500,
-    private readonly maxConcurrentBatches = 2,
+    readonly maxBatchSize = 500,
+    /**
+     * One statement in flight by default: a commit waits for its WAL flush whatever its size, so
+     * letting every request that arrives meanwhile join the next statement gives the fewest
+     * flushes and statements per event (measured in bench/: about 2/3 of the CPU per event of 2).
+     */
+    readonly maxConcurrentBatches = 1,
   ) {}
 
   write(event: EventToWrite): Promise<WriteResult> {

@@ -46,7 +46,7 @@ describe('POST /webhooks when a write batch fails (real Postgres)', () => {
     return new Map(rows.map((row) => [row.external_id, row.id]));
   };
 
-  it('answers 503 with Retry-After to every request of a failed 28-request batch, stores none, and serves the next ones', async () => {
+  it('answers 503 with Retry-After to every request of a failed batch, stores none, and serves the next ones', async () => {
     const locker: pg.PoolClient = await t.db.connect();
     try {
       await locker.query('BEGIN');
@@ -56,17 +56,19 @@ describe('POST /webhooks when a write batch fails (real Postgres)', () => {
       const ids = Array.from({ length: 30 }, () => uniqueId('http-batch'));
       const responses = ids.map((id) => t.post({ id, type: 'test.writer', data: { n: 1 } }));
 
-      // The first two requests took the two write slots alone; the 28 others wait for a slot.
-      await waitFor(async () => writer.waiting === 28, 15_000, 'the other 28 requests to wait for a write slot');
-      await killWaitingWrites(2, 'both write slots to wait on the lock');
-      // The 28 now go out together as one batch, which blocks on the lock in turn: kill it too.
-      await killWaitingWrites(1, 'the 28-request batch to wait on the lock');
+      // The first requests took the write slots alone (one each); the others wait for a slot.
+      const slots = writer.maxConcurrentBatches;
+      const waiting = ids.length - slots;
+      await waitFor(async () => writer.waiting === waiting, 15_000, `the other ${waiting} requests to wait for a write slot`);
+      await killWaitingWrites(slots, 'the write slots to wait on the lock');
+      // The others now go out together as one batch, which blocks on the lock in turn: kill it too.
+      await killWaitingWrites(1, `the ${waiting}-request batch to wait on the lock`);
 
       const answers = await Promise.all(responses);
       expect(answers.map((answer) => answer.status)).toEqual(ids.map(() => 503));
       expect(answers.map((answer) => answer.headers.get('retry-after'))).toEqual(ids.map(() => '5'));
-      expect(writer.stats.batches - statsBefore.batches).toBe(3);
-      expect(writer.stats.largestBatch).toBeGreaterThanOrEqual(28);
+      expect(writer.stats.batches - statsBefore.batches).toBe(slots + 1);
+      expect(writer.stats.largestBatch).toBeGreaterThanOrEqual(waiting);
       expect((await stored(ids)).size).toBe(0);
 
       await locker.query('ROLLBACK');

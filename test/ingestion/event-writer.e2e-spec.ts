@@ -202,9 +202,9 @@ describe('EventWriter: group commit (real Postgres)', () => {
       ).rows.map((row) => row.pid);
 
     const terminateWaitingWrite = async (applicationName: string) => {
-      const [pid] = await waitFor(async () => {
+      const pid = await waitFor(async () => {
         const pids = await waitingWrites(applicationName);
-        return pids.length === 1 ? pids : undefined;
+        return pids.length === 1 ? pids[0] : undefined;
       }, 10_000, 'the batch to wait on the table lock');
       await db.query('SELECT pg_terminate_backend($1)', [pid]);
     };
