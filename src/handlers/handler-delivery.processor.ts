@@ -150,12 +150,19 @@ export class HandlerDeliveryProcessor {
       delivery, outcome, startedAt, finishedAt: new Date(), error, committed,
     });
 
+    // Every line about this delivery carries these fields (pino merges them into the JSON line).
+    const fields = { eventId: delivery.event_id, type: delivery.type, handler: handler.name, deliveryId: delivery.id };
+    const logger = contextLogger(this.logger, fields);
     const payload = delivery.payload;
     let data = payload.data as Record<string, unknown>;
     if (handler.dto) {
       const instance = plainToInstance(handler.dto, data) as Record<string, unknown>;
       const errors = await validate(instance, { forbidUnknownValues: false });
-      if (errors.length > 0) return done('invalid', new PermanentWebhookError(`data is invalid: ${flatten(errors).join('; ')}`));
+      if (errors.length > 0) {
+        const error = new PermanentWebhookError(`data is invalid: ${flatten(errors).join('; ')}`);
+        logger.warn(`not run, delivery dead: ${error.message}`);
+        return done('invalid', error);
+      }
       data = instance;
     }
     const event: WebhookEvent = {
@@ -171,13 +178,12 @@ export class HandlerDeliveryProcessor {
 
     const timeout = AbortSignal.timeout(handler.timeoutMs);
     const signal = AbortSignal.any([timeout, shutdown]);
-    const fields = { eventId: event.id, type: event.type, handler: handler.name, deliveryId: delivery.id };
     const context: Omit<WebhookHandlerContext, 'manager'> = {
       deliveryId: delivery.id,
       attempt: delivery.attempts,
       maxAttempts: delivery.max_attempts,
       signal,
-      logger: contextLogger(this.logger, fields),
+      logger,
     };
     const aborted = () =>
       timeout.aborted ? new HandlerTimeoutError(handler.name, handler.timeoutMs) : new Error('worker is shutting down');
