@@ -1,5 +1,5 @@
 import type { TestApp } from './support/test-app.js';
-import { startTestApp, uniqueId, waitFor } from './support/test-app.js';
+import { startTestApp, uniqueId, untilEventStatus } from './support/test-app.js';
 import { runsOf, TestHandlersModule, TypedData, TypedHandler } from './support/test-handlers.js';
 
 describe('handlers (real Postgres + Redis)', () => {
@@ -10,8 +10,6 @@ describe('handlers (real Postgres + Redis)', () => {
   });
   afterAll(async () => t?.close());
 
-  const eventStatus = async (id: string) =>
-    (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
   const deliveries = async (id: string) =>
     (
       await t.db.query(
@@ -19,8 +17,7 @@ describe('handlers (real Postgres + Redis)', () => {
         [id],
       )
     ).rows;
-  const until = (id: string, status: string) =>
-    waitFor(async () => (await eventStatus(id)) === status, 15_000, `event ${id} to be ${status}`);
+  const until = (id: string, status: string) => untilEventStatus(t.db, id, status);
 
   it('discovers a handler declared in a test module and runs it once', async () => {
     const externalId = uniqueId();

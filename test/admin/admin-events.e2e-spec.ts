@@ -1,5 +1,5 @@
 import type { TestApp } from '../support/test-app.js';
-import { startTestApp, uniqueId, waitFor } from '../support/test-app.js';
+import { startTestApp, uniqueId, untilEventStatus } from '../support/test-app.js';
 import { ADMIN_ENV, adminClient } from './support/admin-client.js';
 import { AdminTestHandlersModule, failing } from './support/admin-test-handlers.js';
 
@@ -13,9 +13,7 @@ describe('admin: events (real Postgres + Redis)', () => {
   });
   afterAll(async () => t?.close());
 
-  const statusOf = async (id: string) => (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
-  const until = (id: string, status: string) =>
-    waitFor(async () => (await statusOf(id)) === status, 15_000, `event ${id} to be ${status}`);
+  const until = (id: string, status: string) => untilEventStatus(t.db, id, status);
 
   /** Rows written straight to the table, at chosen times down to the microsecond. */
   async function seed(type: string, receivedAt: string[], status = 'processed', source = 'default'): Promise<string[]> {

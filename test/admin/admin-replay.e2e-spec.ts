@@ -1,6 +1,6 @@
 import { EventReplayService } from '../../src/admin/replay/event-replay.service.js';
 import type { TestApp } from '../support/test-app.js';
-import { startTestApp, uniqueId, waitFor } from '../support/test-app.js';
+import { eventStatus, startTestApp, uniqueId, untilEventStatus, waitFor } from '../support/test-app.js';
 import { ADMIN_ENV, adminClient } from './support/admin-client.js';
 import { adminRunsOf, AdminTestHandlersModule, failing } from './support/admin-test-handlers.js';
 
@@ -14,9 +14,8 @@ describe('admin: replay (real Postgres + Redis)', () => {
   });
   afterAll(async () => t?.close());
 
-  const statusOf = async (id: string) => (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
-  const until = (id: string, status: string) =>
-    waitFor(async () => (await statusOf(id)) === status, 15_000, `event ${id} to be ${status}`);
+  const statusOf = (id: string) => eventStatus(t.db, id);
+  const until = (id: string, status: string) => untilEventStatus(t.db, id, status);
   const deliveries = async (id: string) =>
     (
       await t.db.query(

@@ -50,14 +50,7 @@ export async function startTestApp(
         headers: { 'content-type': 'application/json', ...headers },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       });
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        /* keep the text */
-      }
-      return { status: response.status, body: parsed, headers: response.headers };
+      return { status: response.status, body: await readBody(response), headers: response.headers };
     },
     async close() {
       await app.close();
@@ -76,6 +69,26 @@ export async function waitFor<T>(check: () => Promise<T>, timeoutMs = 10_000, wh
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last value: ${JSON.stringify(last)})`);
+}
+
+/** The stored status of an event (undefined when there is no such row). */
+export async function eventStatus(db: Pick<pg.Pool, 'query'>, id: string): Promise<string | undefined> {
+  return (await db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
+}
+
+/** Waits until the event has `status`. */
+export function untilEventStatus(db: Pick<pg.Pool, 'query'>, id: string, status: string, timeoutMs = 15_000) {
+  return waitFor(async () => (await eventStatus(db, id)) === status, timeoutMs, `event ${id} to be ${status}`);
+}
+
+/** The body of a response: parsed JSON, or the text when it is not JSON. */
+export async function readBody(response: Response): Promise<any> {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 let counter = 0;

@@ -1,22 +1,15 @@
 import { Injectable, Module } from '@nestjs/common';
 import { IsInt, IsString, Min } from 'class-validator';
 import { OnWebhook, WebhookEvent, WebhookHandler } from '../../src/handlers/index.js';
+import { countRun } from './run-counter.js';
 
-/** What the test handlers saw, per handler and event, so tests can count runs. */
-export const runs = new Map<string, number>();
-const count = (handler: string, event: WebhookEvent<any>) => {
-  const key = `${handler}:${event.externalId}`;
-  const n = (runs.get(key) ?? 0) + 1;
-  runs.set(key, n);
-  return n;
-};
-export const runsOf = (handler: string, externalId: string) => runs.get(`${handler}:${externalId}`) ?? 0;
+export { runsOf } from './run-counter.js';
 
 @Injectable()
 @OnWebhook('test.ok')
 export class OkHandler implements WebhookHandler {
   handle(event: WebhookEvent): void {
-    count('OkHandler', event);
+    countRun('OkHandler', event);
   }
 }
 
@@ -25,7 +18,7 @@ export class OkHandler implements WebhookHandler {
 @OnWebhook('test.flaky', { attempts: 4, backoff: { type: 'fixed', delayMs: 50 } })
 export class FlakyHandler implements WebhookHandler<{ failures: number }> {
   handle(event: WebhookEvent<{ failures: number }>): void {
-    const n = count('FlakyHandler', event);
+    const n = countRun('FlakyHandler', event);
     if (n <= event.data.failures) throw new Error(`flaky failure ${n}`);
   }
 }
@@ -35,7 +28,7 @@ export class FlakyHandler implements WebhookHandler<{ failures: number }> {
 @OnWebhook(['test.broken', 'test.split'], { attempts: 3, backoff: { type: 'exponential', delayMs: 20 } })
 export class BrokenHandler implements WebhookHandler {
   handle(event: WebhookEvent): void {
-    count('BrokenHandler', event);
+    countRun('BrokenHandler', event);
     throw new Error('broken on purpose');
   }
 }
@@ -44,7 +37,7 @@ export class BrokenHandler implements WebhookHandler {
 @OnWebhook('test.split')
 export class SplitPartnerHandler implements WebhookHandler {
   handle(event: WebhookEvent): void {
-    count('SplitPartnerHandler', event);
+    countRun('SplitPartnerHandler', event);
   }
 }
 
@@ -58,7 +51,7 @@ export class TypedData {
 export class TypedHandler implements WebhookHandler<TypedData> {
   lastData?: TypedData;
   handle(event: WebhookEvent<TypedData>): void {
-    count('TypedHandler', event);
+    countRun('TypedHandler', event);
     this.lastData = event.data;
   }
 }

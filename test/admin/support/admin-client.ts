@@ -1,4 +1,5 @@
 import type { TestApp } from '../../support/test-app.js';
+import { readBody } from '../../support/test-app.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 /** Env for startTestApp: the admin routes need a key. */
@@ -17,14 +18,7 @@ export function adminClient(t: Pick<TestApp, 'url'>, authorization: string | nul
     if (authorization !== null) headers.authorization = authorization;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(`${t.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      /* keep the text */
-    }
-    return { status: response.status, body: parsed, headers: response.headers };
+    return { status: response.status, body: await readBody(response), headers: response.headers };
   };
   return {
     get: (path: string) => call('GET', path),

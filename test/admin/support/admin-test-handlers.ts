@@ -1,14 +1,9 @@
 import { Injectable, Module } from '@nestjs/common';
 import { IsInt, IsString, Min } from 'class-validator';
 import { OnWebhook, WebhookEvent, WebhookHandler } from '../../../src/handlers/index.js';
+import { countRun, runsOf as adminRunsOf } from '../../support/run-counter.js';
 
-/** Runs per handler and external id, so tests can tell what a replay re-ran. */
-export const adminRuns = new Map<string, number>();
-const count = (handler: string, event: WebhookEvent<any>) => {
-  const key = `${handler}:${event.externalId}`;
-  adminRuns.set(key, (adminRuns.get(key) ?? 0) + 1);
-};
-export const adminRunsOf = (handler: string, externalId: string) => adminRuns.get(`${handler}:${externalId}`) ?? 0;
+export { adminRunsOf };
 
 /** External ids whose events SwitchableHandler fails; remove one to "fix the bug" before a replay. */
 export const failing = new Set<string>();
@@ -17,7 +12,7 @@ export const failing = new Set<string>();
 @OnWebhook('admin.switchable', { attempts: 2, backoff: { type: 'fixed', delayMs: 20 } })
 export class SwitchableHandler implements WebhookHandler {
   handle(event: WebhookEvent): void {
-    count('SwitchableHandler', event);
+    countRun('SwitchableHandler', event);
     if (failing.has(event.externalId)) throw new Error(`switched off for ${event.externalId}`);
   }
 }
@@ -27,7 +22,7 @@ export class SwitchableHandler implements WebhookHandler {
 @OnWebhook('admin.switchable')
 export class SteadyHandler implements WebhookHandler {
   handle(event: WebhookEvent): void {
-    count('SteadyHandler', event);
+    countRun('SteadyHandler', event);
   }
 }
 
@@ -40,7 +35,7 @@ export class OrderPlacedData {
 @OnWebhook('admin.order_placed', { dto: OrderPlacedData, timeoutMs: 5000, concurrency: 2 })
 export class OrderPlacedHandler implements WebhookHandler<OrderPlacedData> {
   handle(event: WebhookEvent<OrderPlacedData>): void {
-    count('OrderPlacedHandler', event);
+    countRun('OrderPlacedHandler', event);
   }
 }
 

@@ -1,15 +1,8 @@
 import { Injectable, Module } from '@nestjs/common';
 import { OnWebhook, WebhookEvent, WebhookHandler } from '../../../src/handlers/index.js';
+import { countRun } from '../../support/run-counter.js';
 
-/** Runs per handler and event (external id), so that tests can tell "ran once" from "ran twice". */
-export const runs = new Map<string, number>();
-const count = (handler: string, event: WebhookEvent<any>) => {
-  const key = `${handler}:${event.externalId}`;
-  const n = (runs.get(key) ?? 0) + 1;
-  runs.set(key, n);
-  return n;
-};
-export const runsOf = (handler: string, externalId: string) => runs.get(`${handler}:${externalId}`) ?? 0;
+export { runsOf } from '../../support/run-counter.js';
 
 interface Gate {
   entered: Promise<void>;
@@ -37,7 +30,7 @@ export function gate(externalId: string): Gate {
 @OnWebhook('test.gate')
 export class GateHandler implements WebhookHandler {
   async handle(event: WebhookEvent): Promise<void> {
-    if (count('GateHandler', event) > 1) return;
+    if (countRun('GateHandler', event) > 1) return;
     const g = gate(event.externalId);
     g.enter();
     await g.released;
@@ -49,7 +42,7 @@ export class GateHandler implements WebhookHandler {
 @OnWebhook('test.hang', { timeoutMs: 300, attempts: 3, backoff: { type: 'fixed', delayMs: 50 }, concurrency: 1 })
 export class HangingHandler implements WebhookHandler<{ hang?: boolean }> {
   async handle(event: WebhookEvent<{ hang?: boolean }>): Promise<void> {
-    const n = count('HangingHandler', event);
+    const n = countRun('HangingHandler', event);
     if (event.data.hang && n === 1) await new Promise(() => undefined);
   }
 }
@@ -59,7 +52,7 @@ export class HangingHandler implements WebhookHandler<{ hang?: boolean }> {
 @OnWebhook('test.poison', { attempts: 3, backoff: { type: 'fixed', delayMs: 1000 }, concurrency: 1 })
 export class PoisonSensitiveHandler implements WebhookHandler<{ poison?: boolean }> {
   handle(event: WebhookEvent<{ poison?: boolean }>): void {
-    count('PoisonSensitiveHandler', event);
+    countRun('PoisonSensitiveHandler', event);
     if (event.data.poison) throw new Error('poison event');
   }
 }
@@ -69,7 +62,7 @@ export class PoisonSensitiveHandler implements WebhookHandler<{ poison?: boolean
 @OnWebhook('test.count')
 export class CountingHandler implements WebhookHandler {
   handle(event: WebhookEvent): void {
-    count('CountingHandler', event);
+    countRun('CountingHandler', event);
   }
 }
 
