@@ -31,4 +31,4 @@ STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # node as PID 1 is fine here: main.ts handles SIGTERM/SIGINT itself and exits 0 after draining.
-CMD ["node", "dist/src/main.js"]
+CMD ["node", "dist/src/app/main.js"]

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { spawnService, waitForOutput } from './support/spawn-service.js';
 
-/** The built service as a user starts it: `node dist/src/main.js` with only environment variables. */
+/** The built service as a user starts it: `node dist/src/app/main.js` with only environment variables. */
 describe('starting the service', () => {
   const server = new URL(process.env.TEST_DATABASE_URL!);
 

@@ -5,8 +5,8 @@ import { callCounts } from './call-counter.js';
 import { handlerRunStats, noopHandlerModule } from './noop-handler.module.js';
 
 const distDir = process.env.BENCH_DIST_DIR;
-const { createApp } = await import(`${distDir}/src/app.factory.js`);
-const { loadConfig } = await import(`${distDir}/src/config/app-config.js`);
+const { createApp } = await import(`${distDir}/src/app/app.factory.js`);
+const { loadConfig } = await import(`${distDir}/src/app/config/app-config.js`);
 
 const config = loadConfig(process.env);
 const app = await createApp(config, { extraImports: [await noopHandlerModule(distDir)] });

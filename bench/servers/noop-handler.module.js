@@ -9,7 +9,7 @@ export const BENCH_EVENT_TYPES = ['bench.noop', 'bench.e2e'];
 export const handlerRuns = new Map();
 
 export async function noopHandlerModule(distDir) {
-  const { OnWebhook } = await import(`${distDir}/src/handlers/index.js`);
+  const { OnWebhook } = await import(`${distDir}/src/processing/api/index.js`);
 
   class NoopBenchHandler {
     handle(event) {

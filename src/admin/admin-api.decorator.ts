@@ -7,7 +7,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { ApiErrorDto } from './api-error.dto.js';
+import { ApiErrorDto } from '../shared/api-error.dto.js';
 import { ADMIN_BEARER } from './swagger.js';
 
 /**

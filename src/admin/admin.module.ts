@@ -1,19 +1,19 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { HandlersModule } from '../handlers/handlers.module.js';
-import { RetentionModule } from '../retention/retention.module.js';
-import { WebhookEvent } from '../webhooks/webhook-event.entity.js';
+import { HandlersModule } from '../processing/processing.module.js';
+import { RetentionModule } from '../ops/retention/retention.module.js';
+import { WebhookEvent } from '../inbox/entities/webhook-event.entity.js';
 import { AdminEventsController } from './events/admin-events.controller.js';
 import { AdminEventsService } from './events/admin-events.service.js';
 import { AdminHandlersController } from './handlers/admin-handlers.controller.js';
 import { AdminHandlersService } from './handlers/admin-handlers.service.js';
 import { QueueDashboardModule } from './queues/queue-dashboard.module.js';
-import { EventReplayService } from './replay/event-replay.service.js';
+import { EventReplayService } from '../processing/replay/event-replay.service.js';
 import { AdminStatsController } from './stats/admin-stats.controller.js';
 import { AdminStatsService } from './stats/admin-stats.service.js';
 import { AdminSubscriptionsController } from './subscriptions/admin-subscriptions.controller.js';
-import { EventTypeSubscriptionsService } from './subscriptions/event-type-subscriptions.service.js';
-import { SubscriptionVersion } from './subscriptions/subscription-version.entity.js';
+import { EventTypeSubscriptionsService } from '../processing/event-types/event-type-subscriptions.service.js';
+import { SubscriptionVersion } from '../processing/event-types/subscription-version.entity.js';
 import { TestWebhookController } from './test-webhook/test-webhook.controller.js';
 import { TestWebhookService } from './test-webhook/test-webhook.service.js';
 

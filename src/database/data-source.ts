@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
 import { migrations } from '../../migrations/index.js';
-import { AppConfig } from '../config/app-config.js';
+import { AppConfig } from '../app/config/app-config.js';
 
 /**
  * One definition of the connection, shared by the app (TypeOrmModule) and the migration CLI

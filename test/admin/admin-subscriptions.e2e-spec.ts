@@ -1,4 +1,4 @@
-import { SUBSCRIPTION_CACHE_TTL_MS } from '../../src/handlers/event-type-policy.js';
+import { SUBSCRIPTION_CACHE_TTL_MS } from '../../src/processing/event-types/event-type-policy.js';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, uniqueId, waitFor } from '../support/test-app.js';
 import { ADMIN_ENV, ADMIN_KEY, adminClient } from './support/admin-client.js';

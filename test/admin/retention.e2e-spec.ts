@@ -1,4 +1,4 @@
-import { RetentionService } from '../../src/retention/retention.service.js';
+import { RetentionService } from '../../src/ops/retention/retention.service.js';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, uniqueId } from '../support/test-app.js';
 import { ADMIN_ENV } from './support/admin-client.js';

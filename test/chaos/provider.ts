@@ -1,4 +1,4 @@
-import { signWebhook } from '../../src/webhooks/signature/standard-webhooks.verifier.js';
+import { signWebhook } from '../../src/shared/signature/standard-webhooks.verifier.js';
 import type { Envelope } from './infra/subscription-events.js';
 import { sleep } from './infra/ports.js';
 

@@ -3,7 +3,7 @@
  *
  * Starts its OWN Postgres (initdb into a temp folder) and its OWN Redis (AOF, as in
  * docker-compose.yml) on free ports — the machine's shared services are never touched — then runs
- * 2 api and 2 worker processes of the built service (`node dist/src/main.js`), has a simulated
+ * 2 api and 2 worker processes of the built service (`node dist/src/app/main.js`), has a simulated
  * provider post a few thousand signed events through both apis (duplicates included, retrying
  * until it gets a 2xx), and meanwhile kills, hangs and restarts Redis, Postgres, an api and a
  * worker (kill -9 and SIGTERM). At the end it checks the database against what was acknowledged,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { EventWriter } from '../../src/webhooks/event-writer.js';
-import { WebhookIngestionService } from '../../src/webhooks/webhook-ingestion.service.js';
+import type { EventWriter } from '../../src/ingress/event-writer.js';
+import { WebhookIngestionService } from '../../src/ingress/webhook-ingestion.service.js';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, uniqueId, waitFor } from '../support/test-app.js';
 

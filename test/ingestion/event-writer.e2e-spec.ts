@@ -3,7 +3,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source.js';
 import { runMigrationsLocked } from '../../src/database/database-setup.js';
-import { EventToWrite, EventWriter, UnstorableEventError, WriteResult } from '../../src/webhooks/event-writer.js';
+import { EventToWrite, EventWriter, UnstorableEventError, WriteResult } from '../../src/ingress/event-writer.js';
 import { uniqueId, waitFor } from '../support/test-app.js';
 
 /**

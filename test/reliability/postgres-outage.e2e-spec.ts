@@ -1,8 +1,8 @@
 import type { Job } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { InboxQueues } from '../../src/handlers/inbox-queues.js';
-import { InboxWorkers } from '../../src/handlers/inbox-workers.js';
+import { InboxQueues } from '../../src/inbox/inbox-queues.js';
+import { InboxWorkers } from '../../src/processing/delivery/inbox-workers.js';
 import { PrivatePostgres } from '../chaos/infra/private-postgres.js';
 import { PrivateRedis } from '../chaos/infra/private-redis.js';
 import { sleep } from '../chaos/infra/ports.js';

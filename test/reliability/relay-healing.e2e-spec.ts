@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { OutboxRelay } from '../../src/handlers/outbox-relay.js';
+import { OutboxRelay } from '../../src/processing/relay/outbox-relay.js';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, waitFor } from '../support/test-app.js';
 import { freshDatabase, type FreshDatabase } from './support/fresh-database.js';

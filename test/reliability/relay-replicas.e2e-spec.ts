@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { InboxQueues } from '../../src/handlers/inbox-queues.js';
-import { OutboxRelay } from '../../src/handlers/outbox-relay.js';
+import { InboxQueues } from '../../src/inbox/inbox-queues.js';
+import { OutboxRelay } from '../../src/processing/relay/outbox-relay.js';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, waitFor } from '../support/test-app.js';
 import { freshDatabase, type FreshDatabase } from './support/fresh-database.js';

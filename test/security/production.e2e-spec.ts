@@ -6,7 +6,7 @@ import { expectErrorShape, newSecret, request, signedHeaders } from './security-
 
 /**
  * What production and development do differently at the edge: the built service
- * (`node dist/src/main.js`, as a user starts it) for the startup checks, the in-process app for
+ * (`node dist/src/app/main.js`, as a user starts it) for the startup checks, the in-process app for
  * the answers.
  */
 const services = {

@@ -1,4 +1,4 @@
-import type { WebhookEvent } from '../../src/handlers/index.js';
+import type { WebhookEvent } from '../../src/processing/api/index.js';
 
 /** How often each test handler ran for each event (by external id): "ran once" vs "ran twice". */
 const runs = new Map<string, number>();

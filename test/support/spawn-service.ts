@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-export const MAIN = resolve('dist/src/main.js');
+export const MAIN = resolve('dist/src/app/main.js');
 
 /** `npm test` builds first (pretest); fail clearly if someone runs jest alone without a build. */
 export function assertBuilt(): void {

@@ -2,8 +2,8 @@ import type { ModuleMetadata } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { createApp } from '../../src/app.factory.js';
-import { loadConfig } from '../../src/config/app-config.js';
+import { createApp } from '../../src/app/app.factory.js';
+import { loadConfig } from '../../src/app/config/app-config.js';
 
 export interface TestApp {
   app: NestFastifyApplication;

@@ -1,6 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
 import { IsInt, IsString, Min } from 'class-validator';
-import { OnWebhook, WebhookEvent, WebhookHandler } from '../../src/handlers/index.js';
+import { OnWebhook, WebhookEvent, WebhookHandler } from '../../src/processing/api/index.js';
 import { countRun } from './run-counter.js';
 
 export { runsOf } from './run-counter.js';

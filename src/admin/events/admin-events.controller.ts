@@ -6,16 +6,16 @@ import {
   ApiOperation,
   ApiParam,
 } from '@nestjs/swagger';
-import { RetentionService } from '../../retention/retention.service.js';
+import { RetentionService } from '../../ops/retention/retention.service.js';
 import { AdminApi, ApiInvalidInput } from '../admin-api.decorator.js';
-import { ApiErrorDto } from '../api-error.dto.js';
+import { ApiErrorDto } from '../../shared/api-error.dto.js';
 import {
   BulkReplayAcceptedDto,
   EventReplayResultDto,
   ReplayByFilterDto,
   ReplaySelectionDto,
 } from '../replay/dto/replay.dto.js';
-import { EventReplayService } from '../replay/event-replay.service.js';
+import { EventReplayService } from '../../processing/replay/event-replay.service.js';
 import { AdminEventsService } from './admin-events.service.js';
 import { EventDetailDto } from './dto/event-detail.dto.js';
 import { EventPageDto } from './dto/event-summary.dto.js';

@@ -1,9 +1,9 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository, SelectQueryBuilder } from 'typeorm';
-import type { DeliveryAttempt } from '../../handlers/delivery-attempt.entity.js';
-import type { WebhookDelivery } from '../../handlers/webhook-delivery.entity.js';
-import { WebhookEvent } from '../../webhooks/webhook-event.entity.js';
+import type { DeliveryAttempt } from '../../inbox/entities/delivery-attempt.entity.js';
+import type { WebhookDelivery } from '../../inbox/entities/webhook-delivery.entity.js';
+import { WebhookEvent } from '../../inbox/entities/webhook-event.entity.js';
 import type { EventDetailDto } from './dto/event-detail.dto.js';
 import type { EventFilterDto } from './dto/event-filter.dto.js';
 import type { EventPageDto, EventSummaryDto } from './dto/event-summary.dto.js';

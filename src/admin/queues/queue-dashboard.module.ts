@@ -9,9 +9,9 @@ import {
   type BullBoardServerAdapter,
 } from '@bull-board/nestjs';
 import { HttpException, Inject, Injectable, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
-import { HandlersModule } from '../../handlers/handlers.module.js';
-import { InboxQueues } from '../../handlers/inbox-queues.js';
-import { WebhookHandlerRegistry } from '../../handlers/webhook-handler.registry.js';
+import { HandlersModule } from '../../processing/processing.module.js';
+import { InboxQueues } from '../../inbox/inbox-queues.js';
+import { WebhookHandlerRegistry } from '../../processing/discovery/webhook-handler.registry.js';
 
 export const QUEUE_DASHBOARD_ROUTE = '/admin/queues';
 

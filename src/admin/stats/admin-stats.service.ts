@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { InboxQueues } from '../../handlers/inbox-queues.js';
-import { WebhookHandlerRegistry } from '../../handlers/webhook-handler.registry.js';
-import { queueDepths } from '../../metrics/queue-depth.js';
-import { EVENT_STATUSES } from '../../webhooks/webhook-event.entity.js';
+import { InboxQueues } from '../../inbox/inbox-queues.js';
+import { WebhookHandlerRegistry } from '../../processing/discovery/webhook-handler.registry.js';
+import { queueDepths } from '../../ops/metrics/queue-depth.js';
+import { EVENT_STATUSES } from '../../inbox/entities/webhook-event.entity.js';
 import type { LagDto, StatsDto, WindowCountsDto } from './dto/stats.dto.js';
 
 // One range scan of ix_webhook_events_received for both windows.

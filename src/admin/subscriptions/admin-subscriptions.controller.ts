@@ -3,7 +3,7 @@ import { ApiConflictResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagge
 import type { FastifyRequest } from 'fastify';
 import { adminActor } from '../admin-actor.js';
 import { AdminApi, ApiInvalidInput } from '../admin-api.decorator.js';
-import { ApiErrorDto } from '../api-error.dto.js';
+import { ApiErrorDto } from '../../shared/api-error.dto.js';
 import {
   PutSubscriptionsDto,
   PutSubscriptionsResultDto,
@@ -11,7 +11,7 @@ import {
   SubscriptionHistoryQueryDto,
   SubscriptionListDto,
 } from './dto/subscriptions.dto.js';
-import { EventTypeSubscriptionsService } from './event-type-subscriptions.service.js';
+import { EventTypeSubscriptionsService } from '../../processing/event-types/event-type-subscriptions.service.js';
 
 @AdminApi('admin: subscriptions')
 @Controller('admin/subscriptions')

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { EVENT_TYPE_PATTERN } from '../../webhooks/envelope/webhook-envelope.js';
+import { EVENT_TYPE_PATTERN } from '../../ingress/envelope/webhook-envelope.js';
 import { sendWebhook, signingSecret, testEnvelope, webhookUrl } from './webhook-sender.js';
 
 const USAGE = `Sends one signed webhook, like the provider does.

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
-import { AppConfig } from '../../config/app-config.js';
+import { AppConfig } from '../../app/config/app-config.js';
 import type { SendTestWebhookDto, TestWebhookResultDto } from './dto/test-webhook.dto.js';
 import { sendWebhook, signingSecret, testEnvelope, webhookUrl } from './webhook-sender.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { signWebhook } from '../../webhooks/signature/standard-webhooks.verifier.js';
+import { signWebhook } from '../../shared/signature/standard-webhooks.verifier.js';
 
 export interface TestEnvelope {
   id: string;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OnWebhook, WebhookEvent, WebhookHandler, WebhookHandlerContext } from '../../handlers/index.js';
+import { OnWebhook, WebhookEvent, WebhookHandler, WebhookHandlerContext } from '../../processing/api/index.js';
 import { SubscriptionChargebackData } from '../dto/subscription-chargeback.data.js';
 import { Chargeback } from '../chargeback.entity.js';
 import { SubscriptionLedger } from '../subscription-ledger.service.js';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { OnWebhook, WebhookEvent, WebhookHandler, WebhookHandlerContext } from '../../handlers/index.js';
+import { OnWebhook, WebhookEvent, WebhookHandler, WebhookHandlerContext } from '../../processing/api/index.js';
 import { SubscriptionRefundData } from '../dto/subscription-refund.data.js';
 import { Refund } from '../refund.entity.js';
 import { SubscriptionLedger } from '../subscription-ledger.service.js';

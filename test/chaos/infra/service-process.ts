@@ -3,10 +3,10 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { canConnect, pollUntil } from './ports.js';
 
-const MAIN = resolve('dist/src/main.js');
+const MAIN = resolve('dist/src/app/main.js');
 
 /**
- * One `node dist/src/main.js` process of the chaos cluster (an api or a worker), on a fixed port so
+ * One `node dist/src/app/main.js` process of the chaos cluster (an api or a worker), on a fixed port so
  * that it comes back at the same address after a restart. Output is appended to a log file.
  */
 export class ServiceProcess {

@@ -1,5 +1,5 @@
 import { Injectable, Module } from '@nestjs/common';
-import { OnWebhook, WebhookEvent, WebhookHandler } from '../../../src/handlers/index.js';
+import { OnWebhook, WebhookEvent, WebhookHandler } from '../../../src/processing/api/index.js';
 import { countRun } from '../../support/run-counter.js';
 
 export { runsOf } from '../../support/run-counter.js';

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { spawnService, waitForOutput, type ServiceProcess } from '../../support/spawn-service.js';
 
-/** The built service (`node dist/src/main.js`) as a real process, on the given database. */
+/** The built service (`node dist/src/app/main.js`) as a real process, on the given database. */
 export async function startService(
   databaseUrl: string,
   queuePrefix: string,

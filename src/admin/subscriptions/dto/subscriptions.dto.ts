@@ -12,7 +12,7 @@ import {
   Min,
   Max,
 } from 'class-validator';
-import { EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../../webhooks/envelope/webhook-envelope.js';
+import { EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../../ingress/envelope/webhook-envelope.js';
 
 export const SUBSCRIPTION_MODES = ['all', 'list'] as const;
 

@@ -1,0 +1,99 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  HttpException,
+  HttpStatus,
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  UnauthorizedException,
+} from '@nestjs/common';
+import type { RawBodyRequest } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { FailureThrottle } from '../shared/failure-throttle.js';
+import { AppConfig } from '../app/config/app-config.js';
+import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
+import {
+  parseWebhookSecrets,
+  StandardWebhooksVerifier,
+  WebhookSignatureError,
+} from '../shared/signature/standard-webhooks.verifier.js';
+
+const header = (request: FastifyRequest, name: string): string | undefined => {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+/**
+ * Standard Webhooks signature check over the exact bytes received (req.rawBody), before anything
+ * is parsed or stored. Without configured secrets (development only; production refuses to start)
+ * requests pass, with a warning on each.
+ *
+ * Repeated failures from one address are answered 429 (with Retry-After) instead of 401. The
+ * signature is still checked first, so a correctly signed request is accepted whatever its
+ * address did before: a sender sharing an address with a prober (or a proxy when TRUST_PROXY is
+ * not set) is never locked out.
+ */
+@Injectable()
+export class WebhookSignatureGuard implements CanActivate {
+  private readonly logger = new Logger('WebhookSignature');
+  private readonly verifier?: StandardWebhooksVerifier;
+  private readonly throttle: FailureThrottle;
+
+  constructor(
+    @Inject(WEBHOOK_INBOX_OPTIONS) options: WebhookInboxOptions,
+    // The service's settings when the inbox runs inside this app; defaults when it is mounted elsewhere.
+    @Optional() config?: AppConfig,
+  ) {
+    const keys = parseWebhookSecrets((options.signing?.secrets ?? []).join(' '));
+    if (keys.length > 0) this.verifier = new StandardWebhooksVerifier(keys, options.signing?.toleranceSeconds);
+    this.throttle = new FailureThrottle({
+      limit: config?.SIGNATURE_FAILURE_LIMIT ?? 10,
+      windowMs: (config?.SIGNATURE_FAILURE_WINDOW_SECONDS ?? 60) * 1000,
+    });
+  }
+
+  get enabled(): boolean {
+    return this.verifier !== undefined;
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<RawBodyRequest<FastifyRequest>>();
+    if (!this.verifier) {
+      this.logger.warn(`UNSIGNED webhook accepted from ${request.ip}: set WEBHOOK_SECRET to verify signatures`);
+      return true;
+    }
+    try {
+      this.verifier.verify(request.rawBody ?? Buffer.alloc(0), {
+        id: header(request, 'webhook-id'),
+        timestamp: header(request, 'webhook-timestamp'),
+        signature: header(request, 'webhook-signature'),
+      });
+      return true;
+    } catch (error) {
+      if (!(error instanceof WebhookSignatureError)) throw error;
+      const retryAfter = this.throttle.recordFailure(request.ip);
+      if (retryAfter > 0) {
+        context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(retryAfter));
+        throw new HttpException(
+          {
+            statusCode: HttpStatus.TOO_MANY_REQUESTS,
+            error: 'Too Many Requests',
+            message:
+              `Too many requests with an invalid signature from this address; retry in ${retryAfter}s ` +
+              `(correctly signed requests are still accepted). This one: ${error.message}`,
+            check: error.check,
+          },
+          HttpStatus.TOO_MANY_REQUESTS,
+        );
+      }
+      throw new UnauthorizedException({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: error.message,
+        check: error.check,
+      });
+    }
+  }
+}

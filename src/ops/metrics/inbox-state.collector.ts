@@ -1,0 +1,136 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Gauge } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { InboxQueues } from '../../inbox/inbox-queues.js';
+import { WebhookHandlerRegistry } from '../../processing/discovery/webhook-handler.registry.js';
+import { InboxMetrics } from './inbox-metrics.js';
+import { QUEUE_STATES, QueueDepth, queueDepths } from './queue-depth.js';
+
+/** A scrape must answer within Prometheus' timeout even when Redis or Postgres hangs. */
+const READ_TIMEOUT_MS = 2000;
+/** The gauges of one scrape share one read of the shared state. */
+const SNAPSHOT_TTL_MS = 1000;
+
+const DEAD_BY_HANDLER = `SELECT handler, count(*)::int AS count FROM webhook_deliveries WHERE status = 'dead' GROUP BY handler`;
+const BACKLOG = `
+  SELECT count(*)::int AS unfinished, coalesce(extract(epoch from now() - min(received_at)), 0)::float8 AS age
+  FROM webhook_events WHERE status IN ('received', 'queued')`;
+
+interface Snapshot {
+  depths?: QueueDepth[];
+  dead?: { handler: string; count: number }[];
+  backlog?: { unfinished: number; age: number };
+}
+
+function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${READ_TIMEOUT_MS} ms`)), READ_TIMEOUT_MS);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Gauges read at scrape time from the shared state (Redis queues, Postgres), so every replica
+ * reports the same truth: queue depth, dead deliveries waiting for an operator, the backlog. A
+ * source that does not answer leaves its gauges out and sets webhook_inbox_source_up to 0.
+ */
+@Injectable()
+export class InboxStateCollector implements OnModuleInit {
+  private readonly logger = new Logger(InboxStateCollector.name);
+  private snapshot?: Promise<Snapshot>;
+  private snapshotAt = 0;
+
+  constructor(
+    private readonly metrics: InboxMetrics,
+    private readonly queues: InboxQueues,
+    private readonly registry: WebhookHandlerRegistry,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {}
+
+  onModuleInit(): void {
+    const registers = [this.metrics.registry];
+    const current = () => this.current();
+    const handlers = () => this.registry.all().map((handler) => handler.name);
+
+    new Gauge({
+      name: 'webhook_inbox_source_up',
+      help: '1 when the source (redis, postgres) answered this scrape, 0 when it did not (its gauges are then left out).',
+      labelNames: ['source'] as const,
+      registers,
+      async collect() {
+        const { depths, dead, backlog } = await current();
+        this.set({ source: 'redis' }, depths ? 1 : 0);
+        this.set({ source: 'postgres' }, dead && backlog ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'webhook_queue_jobs',
+      help: 'Jobs in each BullMQ queue by state (waiting, active, delayed, failed).',
+      labelNames: ['queue', 'state'] as const,
+      registers,
+      async collect() {
+        this.reset();
+        for (const depth of (await current()).depths ?? []) {
+          for (const state of QUEUE_STATES) this.set({ queue: depth.queue, state }, depth[state]);
+        }
+      },
+    });
+    new Gauge({
+      name: 'webhook_deliveries_dead',
+      help: 'Dead deliveries in the database (attempts used up, waiting for a replay or a purge), by handler.',
+      labelNames: ['handler'] as const,
+      registers,
+      async collect() {
+        this.reset();
+        const { dead } = await current();
+        if (!dead) return;
+        for (const handler of handlers()) this.set({ handler }, 0);
+        for (const row of dead) this.set({ handler: row.handler }, row.count);
+      },
+    });
+    new Gauge({
+      name: 'webhook_events_unfinished',
+      help: 'Events received or queued, not yet processed.',
+      registers,
+      async collect() {
+        this.reset();
+        const { backlog } = await current();
+        if (backlog) this.set(backlog.unfinished);
+      },
+    });
+    new Gauge({
+      name: 'webhook_events_oldest_unfinished_age_seconds',
+      help: 'Age of the oldest event not yet processed (received or queued): how far behind processing is.',
+      registers,
+      async collect() {
+        this.reset();
+        const { backlog } = await current();
+        if (backlog) this.set(backlog.age);
+      },
+    });
+  }
+
+  private current(): Promise<Snapshot> {
+    if (!this.snapshot || Date.now() - this.snapshotAt > SNAPSHOT_TTL_MS) {
+      this.snapshotAt = Date.now();
+      this.snapshot = this.read();
+    }
+    return this.snapshot;
+  }
+
+  private async read(): Promise<Snapshot> {
+    const attempt = <T>(what: string, work: () => Promise<T>) =>
+      withTimeout(work(), what).catch((error: Error) => {
+        this.logger.warn(`metrics: ${error.message}`);
+        return undefined;
+      });
+    const [depths, dead, backlog] = await Promise.all([
+      attempt('redis', () => queueDepths(this.queues, this.registry)),
+      attempt('postgres', () => this.dataSource.query<{ handler: string; count: number }[]>(DEAD_BY_HANDLER)),
+      attempt('postgres', async () => (await this.dataSource.query<{ unfinished: number; age: number }[]>(BACKLOG))[0]),
+    ]);
+    return { depths, dead, backlog };
+  }
+}

@@ -1,0 +1,181 @@
+import { Injectable, Logger, OnModuleInit, Type } from '@nestjs/common';
+import { DiscoveryService, Reflector } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import { EVENT_TYPE_PATTERN } from '../../ingress/envelope/webhook-envelope.js';
+import {
+  ALL_EVENT_TYPES,
+  BackoffOptions,
+  ON_WEBHOOK_METADATA,
+  OnWebhookMetadata,
+  OnWebhookOptions,
+} from '../api/on-webhook.decorator.js';
+import type { WebhookHandler } from '../api/webhook-handler.interface.js';
+
+export const HANDLER_DEFAULTS = {
+  attempts: 5,
+  backoff: { type: 'exponential', delayMs: 1000, maxDelayMs: 3_600_000 } as BackoffOptions,
+  timeoutMs: 30_000,
+  concurrency: 5,
+  /** Events per job when no rate limit applies: fewer Redis round trips per event. */
+  batchSize: 100,
+} as const;
+
+/** A discovered handler with its options resolved and checked. */
+export interface RegisteredHandler {
+  name: string;
+  types: string[];
+  instance: WebhookHandler<any>;
+  attempts: number;
+  backoff: Required<BackoffOptions>;
+  dto?: Type<object>;
+  transactional: boolean;
+  timeoutMs: number;
+  concurrency: number;
+  rateLimit?: { max: number; durationMs: number };
+  /** Events carried by one job; 1 when rate limited, so that the limiter counts events. */
+  batchSize: number;
+}
+
+export class WebhookHandlerDefinitionError extends Error {
+  constructor(handler: string, problem: string) {
+    super(`@OnWebhook handler ${handler}: ${problem}`);
+    this.name = 'WebhookHandlerDefinitionError';
+  }
+}
+
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof OnWebhookOptions>([
+  'name', 'attempts', 'backoff', 'dto', 'transactional', 'timeoutMs', 'concurrency', 'rateLimit',
+]);
+const HANDLER_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
+const isPositiveInt = (value: unknown, max = Number.MAX_SAFE_INTEGER): value is number =>
+  Number.isInteger(value) && (value as number) >= 1 && (value as number) <= max;
+
+/**
+ * Finds every provider decorated with @OnWebhook, the way @nestjs/cqrs finds @EventsHandler and
+ * @nestjs/event-emitter finds @OnEvent, and fails the boot on any mistake (a duplicate name, no
+ * `handle` method, an unknown option, a request-scoped handler) rather than at the first event.
+ * Filled in onModuleInit; the workers only start in onApplicationBootstrap, after it.
+ */
+@Injectable()
+export class WebhookHandlerRegistry implements OnModuleInit {
+  private readonly logger = new Logger(WebhookHandlerRegistry.name);
+  private readonly byName = new Map<string, RegisteredHandler>();
+  private readonly byType = new Map<string, RegisteredHandler[]>();
+  private wildcard: RegisteredHandler[] = [];
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getProviders()) {
+      const metatype = this.classOf(wrapper);
+      if (!metatype) continue;
+      const metadata = this.reflector.get<OnWebhookMetadata | undefined>(ON_WEBHOOK_METADATA, metatype);
+      if (!metadata) continue;
+      this.register(this.resolve(wrapper, metatype, metadata));
+    }
+    for (const handler of this.byName.values()) {
+      this.logger.log(`${handler.name} handles ${handler.types.join(', ')}`);
+    }
+  }
+
+  /** Every handler that subscribes to `type`, in registration order. */
+  handlersFor(type: string): RegisteredHandler[] {
+    const specific = this.byType.get(type) ?? [];
+    return this.wildcard.length === 0 ? specific : [...specific, ...this.wildcard];
+  }
+
+  get(name: string): RegisteredHandler | undefined {
+    return this.byName.get(name);
+  }
+
+  all(): RegisteredHandler[] {
+    return [...this.byName.values()];
+  }
+
+  private classOf(wrapper: InstanceWrapper): Type<unknown> | undefined {
+    if (wrapper.isAlias) return undefined;
+    // useValue/useFactory providers have no useful metatype: read the class from the instance.
+    const metatype = !wrapper.metatype || wrapper.inject ? wrapper.instance?.constructor : wrapper.metatype;
+    return typeof metatype === 'function' ? (metatype as Type<unknown>) : undefined;
+  }
+
+  private resolve(wrapper: InstanceWrapper, metatype: Type<unknown>, metadata: OnWebhookMetadata): RegisteredHandler {
+    const { options, types } = metadata;
+    const name = options.name ?? metatype.name;
+    const fail = (problem: string) => new WebhookHandlerDefinitionError(name, problem);
+
+    if (!wrapper.isDependencyTreeStatic()) {
+      throw fail('is request-scoped (or depends on a request-scoped provider); handlers run outside any request, make it a singleton');
+    }
+    const unknown = Object.keys(options).filter((key) => !KNOWN_OPTIONS.has(key));
+    if (unknown.length) throw fail(`unknown option(s) ${unknown.join(', ')}; known: ${[...KNOWN_OPTIONS].join(', ')}`);
+    if (!HANDLER_NAME_PATTERN.test(name)) throw fail('name must start with a letter and use only letters, digits, "_", "." or "-"');
+    if (types.length === 0) throw fail('subscribes to no event type');
+    for (const type of types) {
+      if (type !== ALL_EVENT_TYPES && (typeof type !== 'string' || !EVENT_TYPE_PATTERN.test(type))) {
+        throw fail(`event type ${JSON.stringify(type)} is not valid (letters, digits, "_", ".", ":", "-", or "*")`);
+      }
+    }
+    const instance = wrapper.instance as WebhookHandler | undefined;
+    if (!instance || typeof instance.handle !== 'function') throw fail('has no handle(event, context) method');
+
+    const attempts = options.attempts ?? HANDLER_DEFAULTS.attempts;
+    if (!isPositiveInt(attempts, 100)) throw fail('attempts must be an integer from 1 to 100');
+    const timeoutMs = options.timeoutMs ?? HANDLER_DEFAULTS.timeoutMs;
+    if (!isPositiveInt(timeoutMs, 3_600_000)) throw fail('timeoutMs must be an integer from 1 to 3600000');
+    const concurrency = options.concurrency ?? HANDLER_DEFAULTS.concurrency;
+    if (!isPositiveInt(concurrency, 1000)) throw fail('concurrency must be an integer from 1 to 1000');
+    const backoff = { ...HANDLER_DEFAULTS.backoff, ...options.backoff } as Required<BackoffOptions>;
+    if (!['exponential', 'fixed'].includes(backoff.type)) throw fail('backoff.type must be "exponential" or "fixed"');
+    if (!Number.isInteger(backoff.delayMs) || backoff.delayMs < 0) throw fail('backoff.delayMs must be a non-negative integer');
+    if (!Number.isInteger(backoff.maxDelayMs) || backoff.maxDelayMs < backoff.delayMs) {
+      throw fail('backoff.maxDelayMs must be an integer not below backoff.delayMs');
+    }
+    if (options.dto !== undefined && typeof options.dto !== 'function') throw fail('dto must be a class');
+    const { rateLimit } = options;
+    if (rateLimit && !(isPositiveInt(rateLimit.max) && isPositiveInt(rateLimit.durationMs))) {
+      throw fail('rateLimit needs positive integers max and durationMs');
+    }
+
+    return {
+      name,
+      types: [...new Set(types)],
+      instance,
+      attempts,
+      backoff,
+      dto: options.dto,
+      transactional: options.transactional ?? false,
+      timeoutMs,
+      concurrency,
+      rateLimit,
+      batchSize: rateLimit ? 1 : HANDLER_DEFAULTS.batchSize,
+    };
+  }
+
+  private register(handler: RegisteredHandler): void {
+    const existing = this.byName.get(handler.name);
+    if (existing) {
+      throw new WebhookHandlerDefinitionError(
+        handler.name,
+        'is declared twice (two classes with this name, or one class listed in two modules); give one of them `name`',
+      );
+    }
+    this.byName.set(handler.name, handler);
+    if (handler.types.includes(ALL_EVENT_TYPES)) {
+      this.wildcard.push(handler);
+      return;
+    }
+    for (const type of handler.types) {
+      this.byType.set(type, [...(this.byType.get(type) ?? []), handler]);
+    }
+  }
+}
+
+/** Delay before attempt `attempt + 1`, after `attempt` failed runs. */
+export function backoffDelay(backoff: Required<BackoffOptions>, attempt: number): number {
+  if (backoff.type === 'fixed') return backoff.delayMs;
+  return Math.min(backoff.maxDelayMs, backoff.delayMs * 2 ** Math.max(0, attempt - 1));
+}

@@ -1,0 +1,246 @@
+import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import { InboxQueues } from '../../inbox/inbox-queues.js';
+import type { DeliveryStatus } from '../../inbox/entities/webhook-delivery.entity.js';
+import { RegisteredHandler, WebhookHandlerRegistry } from '../discovery/webhook-handler.registry.js';
+import { WebhookEvent } from '../../inbox/entities/webhook-event.entity.js';
+import { filteredEvents } from '../../admin/events/admin-events.service.js';
+import { CURSOR_MICROS_SQL, EventCursor } from '../../admin/events/event-cursor.js';
+import type {
+  BulkReplayAcceptedDto,
+  EventReplayResultDto,
+  ReplayByFilterDto,
+  ReplayedDeliveryDto,
+  ReplaySelectionDto,
+  SkippedDeliveryDto,
+} from '../../admin/replay/dto/replay.dto.js';
+
+const BULK_BATCH = 500;
+const IN_PROGRESS: ReadonlySet<string> = new Set<DeliveryStatus>(['pending', 'running', 'retrying']);
+
+// Re-opens finished deliveries. The attempt count is kept (the attempt log keeps numbering on) and
+// the budget renewed: max_attempts = attempts so far + the handler's attempts. Only finished rows
+// qualify, re-checked under the row lock, so a delivery that is pending or running is never
+// queued twice: replaying twice in a row finds nothing left to do the second time.
+const REOPEN = `
+  WITH chosen AS (
+    SELECT d.id, d.status FROM webhook_deliveries d
+    WHERE d.event_id = ANY($1::uuid[]) AND d.handler = ANY($2::text[]) AND d.status = ANY($4::text[])
+    FOR UPDATE
+  )
+  UPDATE webhook_deliveries d
+  SET status = 'pending', max_attempts = d.attempts + h.attempts, next_attempt_at = NULL,
+      lease_until = NULL, claimed_by = NULL, updated_at = now()
+  FROM chosen, unnest($2::text[], $3::int[]) AS h(handler, attempts)
+  WHERE d.id = chosen.id AND h.handler = d.handler AND d.status = ANY($4::text[])
+  RETURNING d.id, d.event_id, d.handler, chosen.status AS previous_status`;
+
+// Handlers added after the event was dispatched (or an event that was ignored) get their delivery now.
+const CREATE_MISSING = `
+  INSERT INTO webhook_deliveries (event_id, handler, max_attempts)
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[])
+  ON CONFLICT (event_id, handler) DO NOTHING
+  RETURNING id, event_id, handler`;
+
+const REQUEUE_EVENTS = `UPDATE webhook_events SET status = 'queued', processed_at = NULL WHERE id = ANY($1::uuid[])`;
+
+interface Reopened {
+  id: string;
+  event_id: string;
+  handler: string;
+  previous_status: DeliveryStatus | 'missing';
+}
+
+/** The rows a statement returned, whatever the command (TypeORM wraps UPDATE results otherwise). */
+async function rows<T>(manager: EntityManager, sql: string, parameters: unknown[]): Promise<T[]> {
+  const result = await manager.queryRunner!.query(sql, parameters, true);
+  return result.records as T[];
+}
+
+interface Selection {
+  all: boolean;
+  handler?: RegisteredHandler;
+}
+
+/**
+ * Replays: deliveries go back to `pending`, their events to `queued`, and one job per handler is
+ * added with a key of its own (`replay<time>`), so the normal delivery path runs them again with
+ * the usual claims, retries and bookkeeping. If Redis refuses the job the rows are committed
+ * anyway and the relay queues them once they look stuck.
+ */
+@Injectable()
+export class EventReplayService implements OnApplicationShutdown {
+  private readonly logger = new Logger(EventReplayService.name);
+  private readonly running = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(WebhookEvent) private readonly events: Repository<WebhookEvent>,
+    private readonly registry: WebhookHandlerRegistry,
+    private readonly queues: InboxQueues,
+  ) {}
+
+  async replayEvent(eventId: string, options: ReplaySelectionDto): Promise<EventReplayResultDto> {
+    const selection = this.selection(options);
+    const event = await this.events.findOne({ where: { id: eventId }, select: { id: true, type: true } });
+    if (!event) throw new NotFoundException(`no event with id ${eventId}`);
+
+    const reopened = await this.reopen([event], selection);
+    const queued = await this.enqueue(reopened, `replay${Date.now()}`);
+    const replayed: ReplayedDeliveryDto[] = reopened
+      .map((row) => ({ handler: row.handler, deliveryId: row.id, previousStatus: row.previous_status }))
+      .sort((a, b) => a.handler.localeCompare(b.handler));
+    const skipped = await this.skipped(event, selection, new Set(reopened.map((row) => row.handler)));
+    if (replayed.length > 0) {
+      this.logger.log({
+        eventId,
+        type: event.type,
+        handlers: replayed.map((r) => r.handler),
+        msg: `replay of ${replayed.length} delivery(ies) requested`,
+      });
+    }
+    return { eventId, replayed, skipped, queued };
+  }
+
+  /** Counts the matching events now and replays them in the background, batch by batch. */
+  async replayByFilter(filter: ReplayByFilterDto): Promise<BulkReplayAcceptedDto> {
+    const selection = this.selection(filter);
+    // Events arriving after the request are not part of it.
+    const scope = { ...filter, status: filter.status ?? 'failed', to: filter.to ?? new Date().toISOString() };
+    const matched = await filteredEvents(this.events, scope).getCount();
+    const replayId = `replay-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
+    this.logger.log({ replayId, filter: scope, msg: `bulk replay of ${matched} event(s) started${filter.reason ? `: ${filter.reason}` : ''}` });
+    if (matched > 0) {
+      const work = this.runBulk(replayId, scope, selection)
+        .catch((error: Error) => this.logger.error({ replayId, msg: `bulk replay stopped: ${error.message}` }))
+        .finally(() => this.running.delete(work));
+      this.running.add(work);
+    }
+    return { replayId, matched };
+  }
+
+  /** Resolves when every bulk replay running in this process has finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.idle();
+  }
+
+  private async runBulk(replayId: string, filter: ReplayByFilterDto, selection: Selection): Promise<void> {
+    let after: EventCursor | undefined;
+    let events = 0;
+    let deliveries = 0;
+    for (;;) {
+      if (this.stopping) {
+        this.logger.warn({ replayId, msg: `bulk replay interrupted by shutdown after ${events} event(s); run it again to finish` });
+        return;
+      }
+      const { entities, raw } = await filteredEvents(this.events, filter, after)
+        .select(['e.id', 'e.type'])
+        .addSelect(CURSOR_MICROS_SQL('e.received_at'), 'cursor_micros')
+        .limit(BULK_BATCH)
+        .getRawAndEntities<{ cursor_micros: string }>();
+      if (entities.length === 0) break;
+      const reopened = await this.reopen(entities, selection);
+      await this.enqueue(reopened, `${replayId}-${events}`);
+      events += entities.length;
+      deliveries += reopened.length;
+      if (entities.length < BULK_BATCH) break;
+      after = { receivedAtMicros: raw[raw.length - 1].cursor_micros, id: entities[entities.length - 1].id };
+    }
+    this.logger.log({ replayId, msg: `bulk replay finished: ${deliveries} delivery(ies) of ${events} event(s) queued again` });
+  }
+
+  private selection(options: { all?: boolean; handler?: string }): Selection {
+    if (options.handler === undefined) return { all: options.all ?? false };
+    const handler = this.registry.get(options.handler);
+    if (!handler) {
+      const known = this.registry.all().map((h) => h.name).join(', ') || 'none';
+      throw new BadRequestException([`handler ${options.handler} is not registered in this deployment (known: ${known})`]);
+    }
+    return { all: options.all ?? false, handler };
+  }
+
+  /** One transaction: re-open the chosen deliveries, create the missing ones, mark their events queued. */
+  private reopen(events: Pick<WebhookEvent, 'id' | 'type'>[], selection: Selection): Promise<Reopened[]> {
+    const handlers = selection.handler ? [selection.handler] : this.registry.all();
+    // A single handler named explicitly runs again whatever it did before; otherwise only the dead
+    // ones do, unless `all`.
+    const statuses: DeliveryStatus[] = selection.all || selection.handler ? ['dead', 'succeeded'] : ['dead'];
+    return this.dataSource.transaction(async (manager: EntityManager) => {
+      const ids = events.map((event) => event.id);
+      const reopened = await rows<Reopened>(manager, REOPEN, [
+        ids,
+        handlers.map((h) => h.name),
+        handlers.map((h) => h.attempts),
+        statuses,
+      ]);
+      if (selection.all || selection.handler) {
+        const missing = { eventIds: [] as string[], handlers: [] as string[], maxAttempts: [] as number[] };
+        for (const event of events) {
+          for (const handler of this.registry.handlersFor(event.type)) {
+            if (selection.handler && handler !== selection.handler) continue;
+            missing.eventIds.push(event.id);
+            missing.handlers.push(handler.name);
+            missing.maxAttempts.push(handler.attempts);
+          }
+        }
+        if (missing.eventIds.length > 0) {
+          const created = await rows<Omit<Reopened, 'previous_status'>>(manager, CREATE_MISSING, [
+            missing.eventIds,
+            missing.handlers,
+            missing.maxAttempts,
+          ]);
+          reopened.push(...created.map((row) => ({ ...row, previous_status: 'missing' as const })));
+        }
+      }
+      if (reopened.length > 0) await manager.query(REQUEUE_EVENTS, [[...new Set(reopened.map((row) => row.event_id))]]);
+      return reopened;
+    });
+  }
+
+  /** After the commit: one job per handler. False when Redis refused; the relay picks the rows up later. */
+  private async enqueue(reopened: Reopened[], key: string): Promise<boolean> {
+    const byHandler = new Map<string, string[]>();
+    for (const row of reopened) byHandler.set(row.handler, [...(byHandler.get(row.handler) ?? []), row.event_id]);
+    try {
+      for (const [name, eventIds] of byHandler) await this.queues.runHandler(this.registry.get(name)!, eventIds, key);
+      return true;
+    } catch (error) {
+      this.logger.warn({ key, msg: `replay committed but not queued, the relay will queue it: ${(error as Error).message}` });
+      return false;
+    }
+  }
+
+  /** Why each delivery in scope was left alone. */
+  private async skipped(
+    event: Pick<WebhookEvent, 'id' | 'type'>,
+    selection: Selection,
+    replayed: Set<string>,
+  ): Promise<SkippedDeliveryDto[]> {
+    const rows: { handler: string; status: DeliveryStatus }[] = await this.dataSource.query(
+      'SELECT handler, status FROM webhook_deliveries WHERE event_id = $1 ORDER BY handler',
+      [event.id],
+    );
+    const skipped: SkippedDeliveryDto[] = [];
+    for (const row of rows) {
+      if (replayed.has(row.handler) || (selection.handler && row.handler !== selection.handler.name)) continue;
+      let reason: string;
+      if (IN_PROGRESS.has(row.status)) reason = `still in progress (${row.status}); it runs on its own`;
+      else if (!this.registry.get(row.handler)) reason = `handler ${row.handler} is not registered in this deployment`;
+      else if (row.status === 'succeeded') reason = 'succeeded; pass all=true to run it again';
+      else reason = row.status;
+      skipped.push({ handler: row.handler, reason });
+    }
+    if (selection.handler && !replayed.has(selection.handler.name) && !rows.some((row) => row.handler === selection.handler!.name)) {
+      skipped.push({ handler: selection.handler.name, reason: `does not handle events of type ${event.type}` });
+    }
+    return skipped;
+  }
+}
