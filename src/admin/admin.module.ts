@@ -1,18 +1,17 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { HandlersModule } from '../processing/processing.module.js';
-import { RetentionModule } from '../ops/retention/retention.module.js';
-import { WebhookEvent } from '../inbox/entities/webhook-event.entity.js';
+import { ProcessingModule } from '../processing/processing.module.js';
+import { WebhookEventEntity } from '../inbox/entities/webhook-event.entity.js';
 import { AdminEventsController } from './events/admin-events.controller.js';
 import { AdminEventsService } from './events/admin-events.service.js';
 import { AdminHandlersController } from './handlers/admin-handlers.controller.js';
 import { AdminHandlersService } from './handlers/admin-handlers.service.js';
 import { QueueDashboardModule } from './queues/queue-dashboard.module.js';
-import { EventReplayService } from '../processing/replay/event-replay.service.js';
+import { EventReplayService } from './replay/event-replay.service.js';
 import { AdminStatsController } from './stats/admin-stats.controller.js';
 import { AdminStatsService } from './stats/admin-stats.service.js';
 import { AdminSubscriptionsController } from './subscriptions/admin-subscriptions.controller.js';
-import { EventTypeSubscriptionsService } from '../processing/event-types/event-type-subscriptions.service.js';
+import { EventTypeSubscriptionsService } from './subscriptions/event-type-subscriptions.service.js';
 import { SubscriptionVersion } from '../processing/event-types/subscription-version.entity.js';
 import { TestWebhookController } from './test-webhook/test-webhook.controller.js';
 import { TestWebhookService } from './test-webhook/test-webhook.service.js';
@@ -24,9 +23,8 @@ import { TestWebhookService } from './test-webhook/test-webhook.service.js';
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([WebhookEvent, SubscriptionVersion]),
-    HandlersModule,
-    RetentionModule,
+    TypeOrmModule.forFeature([WebhookEventEntity, SubscriptionVersion]),
+    ProcessingModule,
     QueueDashboardModule,
   ],
   controllers: [

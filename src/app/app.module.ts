@@ -1,13 +1,15 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
-import { AppConfig } from './config/app-config.js';
-import { ConfigModule } from './config/config.module.js';
-import { DatabaseModule } from './database.module.js';
-import { WebhookInboxModule } from './webhook-inbox.module.js';
-import { LoggingModule } from '../ops/logging/logging.module.js';
-import { SubscriptionsModule } from '../subscriptions/subscriptions.module.js';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AdminModule } from '../admin/admin.module.js';
 import { HealthModule } from '../ops/health/health.module.js';
+import { LoggingModule } from '../ops/logging/logging.module.js';
 import { MetricsModule } from '../ops/metrics/metrics.module.js';
+import { RetentionModule } from '../ops/retention/retention.module.js';
+import { SubscriptionsModule } from '../subscriptions/subscriptions.module.js';
+import { AppConfig } from './config/app-config.js';
+import { AppConfigModule } from './config/app-config.module.js';
+import { DatabaseModule } from './database.module.js';
+import { WebhookInboxModule } from './webhook-inbox.module.js';
 
 type Imports = NonNullable<ModuleMetadata['imports']>;
 
@@ -19,7 +21,9 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        AppConfigModule.forRoot(config),
+        // The inbox publishes its lifecycle events here; metrics (and any app listener) subscribe.
+        EventEmitterModule.forRoot(),
         LoggingModule,
         DatabaseModule,
         WebhookInboxModule.forRootAsync({
@@ -29,13 +33,21 @@ export class AppModule {
             queuePrefix: cfg.QUEUE_PREFIX,
             runWorkers: cfg.runsWorkers,
             shutdownGraceMs: cfg.SHUTDOWN_GRACE_MS,
-            signing: { secrets: cfg.WEBHOOK_SECRET?.split(/\s+/) ?? [], toleranceSeconds: cfg.WEBHOOK_TOLERANCE_SECONDS },
+            retentionDays: cfg.RETENTION_DAYS,
+            publicUrl: cfg.PUBLIC_URL,
+            signing: {
+              secrets: cfg.WEBHOOK_SECRET?.split(/\s+/) ?? [],
+              toleranceSeconds: cfg.WEBHOOK_TOLERANCE_SECONDS,
+              failureLimit: cfg.SIGNATURE_FAILURE_LIMIT,
+              failureWindowSeconds: cfg.SIGNATURE_FAILURE_WINDOW_SECONDS,
+            },
           }),
         }),
         SubscriptionsModule,
-        // Operations: health probes, Prometheus metrics, the admin API and queue dashboard.
+        // Operations: health probes, Prometheus metrics, retention, the admin API and queue dashboard.
         HealthModule,
         MetricsModule,
+        RetentionModule,
         AdminModule,
         ...extraImports,
       ],

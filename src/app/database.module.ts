@@ -1,9 +1,9 @@
 import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { AppConfig } from './config/app-config.js';
 import { dataSourceOptions } from '../database/data-source.js';
 import { ensureDatabaseExists, runMigrationsLocked } from '../database/database-setup.js';
+import { AppConfig } from './config/app-config.js';
 
 /**
  * The app's TypeORM DataSource. Before anything else uses it, it creates the database if it is
@@ -25,7 +25,7 @@ import { ensureDatabaseExists, runMigrationsLocked } from '../database/database-
       dataSourceFactory: async (options) => {
         const { migrationsRun, ...rest } = options as DataSourceOptions & { url: string };
         await ensureDatabaseExists(rest.url);
-        const dataSource = await new DataSource({ ...rest, migrationsRun: false } as DataSourceOptions).initialize();
+        const dataSource = await new DataSource({ ...rest, migrationsRun: false }).initialize();
         if (migrationsRun) {
           const applied = await runMigrationsLocked(dataSource);
           if (applied.length > 0) new Logger('Migrations').log(`applied ${applied.join(', ')}`);

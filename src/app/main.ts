@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { createApp } from './app.factory.js';
-import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
+import { AppConfig, ConfigError } from './config/app-config.js';
+import { readAppConfig } from './config/app-config.module.js';
 import { preflight } from './preflight.js';
 
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
-    config = loadConfig();
+    config = await readAppConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     console.error(error.message);

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { DEFAULT_DATABASE_URL } from './default-database-url.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
 import { migrations } from '../../migrations/index.js';
-import { AppConfig } from '../app/config/app-config.js';
 
 /**
  * One definition of the connection, shared by the app (TypeOrmModule) and the migration CLI
@@ -31,4 +31,4 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
 
 // The TypeORM CLI imports this module and uses its default export. The app imports it too (for
 // dataSourceOptions), so building this instance must not validate or connect anything.
-export default new DataSource(dataSourceOptions(process.env.DATABASE_URL || new AppConfig().DATABASE_URL));
+export default new DataSource(dataSourceOptions(process.env.DATABASE_URL || DEFAULT_DATABASE_URL));

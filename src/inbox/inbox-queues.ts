@@ -3,11 +3,17 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { INBOX_REDIS, WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from './webhook-inbox.options.js';
-import { RegisteredHandler } from '../processing/discovery/webhook-handler.registry.js';
 
 /** Batches of freshly committed event ids; the dispatch processor plans their deliveries. */
 export const DISPATCH_QUEUE = 'webhook-dispatch';
 export const handlerQueueName = (handler: string) => `webhook-handler-${handler}`;
+
+/** What the producer needs to know of a handler. */
+export interface HandlerQueueTarget {
+  name: string;
+  /** Events carried by one job. */
+  batchSize: number;
+}
 
 /** What a job carries: ids only. Payloads stay in Postgres (Redis stores job data in clear text). */
 export interface EventIdsJob {
@@ -40,7 +46,7 @@ export class InboxQueues implements OnApplicationShutdown {
   }
 
   /** Jobs for one handler, `batchSize` events each. `key` makes the job ids unique per purpose. */
-  async runHandler(handler: RegisteredHandler, eventIds: string[], key: string, options: JobsOptions = {}): Promise<void> {
+  async runHandler(handler: HandlerQueueTarget, eventIds: string[], key: string, options: JobsOptions = {}): Promise<void> {
     const queue = this.queueFor(handler.name);
     const jobs = [];
     for (let start = 0; start < eventIds.length; start += handler.batchSize) {

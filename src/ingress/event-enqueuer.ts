@@ -1,30 +1,10 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool, QueryConfig } from 'pg';
-import { DataSource } from 'typeorm';
 import { InboxQueues } from '../inbox/inbox-queues.js';
-import { ASYNC_COMMIT } from '../database/async-commit.js';
-import { pgPool } from '../database/pg-pool.js';
+import { EventStore } from '../inbox/store/event.store.js';
 
 const MAX_IDS_PER_JOB = 500;
 /** Shutdown waits for at most this many rounds of sending (each round empties what was waiting). */
 const MAX_SHUTDOWN_ROUNDS = 20;
-
-// Driven by the id list, one primary-key probe per id. The status test is a CASE on purpose: as a
-// plain `status = 'received'` the planner may read the status index instead (it does whenever the
-// statistics say few events wait), and that reads every waiting event, so each enqueue would cost
-// more the larger the backlog is. Committed asynchronously: the mark only spares the
-// relay a second dispatch; if a Postgres crash loses it, the relay queues the event again and the
-// dispatch processor plans nothing twice. Not waiting for a WAL flush here leaves the disk to the
-// commits that acknowledgements wait for.
-const MARK_QUEUED: Pick<QueryConfig, 'name' | 'text'> = {
-  name: 'webhook-inbox:mark-queued',
-  text: `
-  WITH ${ASYNC_COMMIT}
-  UPDATE webhook_events e SET status = 'queued'
-  FROM async_commit, unnest($1::uuid[]) AS k(id)
-  WHERE e.id = k.id AND CASE WHEN e.status = 'received' THEN true END`,
-};
 
 /**
  * Puts committed events on the dispatch queue, after their requests were answered. Like the
@@ -38,17 +18,14 @@ const MARK_QUEUED: Pick<QueryConfig, 'name' | 'text'> = {
 @Injectable()
 export class EventEnqueuer implements OnApplicationShutdown {
   private readonly logger = new Logger(EventEnqueuer.name);
-  private readonly pool: Pool;
   private pending: string[] = [];
   private scheduled = false;
   private sending?: Promise<void>;
 
   constructor(
     private readonly queues: InboxQueues,
-    @InjectDataSource() dataSource: DataSource,
-  ) {
-    this.pool = pgPool(dataSource);
-  }
+    private readonly events: EventStore,
+  ) {}
 
   enqueue(eventId: string): void {
     this.pending.push(eventId);
@@ -88,8 +65,8 @@ export class EventEnqueuer implements OnApplicationShutdown {
       else this.logger.warn(`could not queue a batch of events, the relay will: ${(outcome.reason as Error).message}`);
     }
     if (queued.length === 0) return;
-    await this.pool
-      .query({ ...MARK_QUEUED, values: [queued] })
+    await this.events
+      .markQueued(queued)
       .catch((error: Error) => this.logger.warn(`could not mark ${queued.length} event(s) queued: ${error.message}`));
   }
 

@@ -1,13 +1,8 @@
-import type { Pool, QueryConfig } from 'pg';
+import { Inject, Injectable } from '@nestjs/common';
+import { EventStore, type NewEvent } from '../inbox/store/event.store.js';
+import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
 
-/** One event to commit. `payloadJson` is the raw body text: Postgres parses it into jsonb once. */
-export interface EventToWrite {
-  source: string;
-  externalId: string;
-  type: string;
-  payloadJson: string;
-  headers: Record<string, string>;
-}
+export type EventToWrite = NewEvent;
 
 export interface WriteResult {
   /** The inbox id: the new row's, or the original's for a duplicate. */
@@ -40,54 +35,6 @@ interface PendingWrite {
   reject: (error: unknown) => void;
 }
 
-interface Row {
-  id: string;
-  source: string;
-  external_id: string;
-  duplicate: boolean;
-}
-
-/**
- * The whole batch in one round trip: insert what is new and, in the same statement, return the
- * stored id of every row that already existed. The statement reads the table as it was when it
- * started, so the rows it inserts itself are not reported twice. Named, so that each connection
- * parses and plans it once. (Sending the rows as one JSON document instead of arrays saved the
- * client its array escaping but cost Postgres more than twice the CPU per row: measured, dropped.)
- */
-const WRITE_BATCH: Pick<QueryConfig, 'name' | 'text'> = {
-  name: 'webhook-inbox:write-events',
-  text: `
-  WITH incoming AS MATERIALIZED (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[])
-      AS i(source, external_id, type, payload, headers)
-  ),
-  inserted AS (
-    INSERT INTO webhook_events (source, external_id, type, payload, headers)
-    SELECT source, external_id, type, payload, headers FROM incoming
-    -- Every writer takes the unique-key locks in the same order, so two replicas inserting
-    -- overlapping batches wait for each other instead of deadlocking.
-    ORDER BY source, external_id
-    ON CONFLICT (source, external_id) DO NOTHING
-    RETURNING id, source, external_id
-  )
-  SELECT id, source, external_id, false AS duplicate FROM inserted
-  UNION ALL
-  SELECT e.id, e.source, e.external_id, true AS duplicate
-  FROM incoming i JOIN webhook_events e ON e.source = i.source AND e.external_id = i.external_id`,
-};
-
-/**
- * For rows that were neither inserted nor found: another transaction committed them while our
- * INSERT waited on its lock (a racing replica or batch). A new statement sees them.
- */
-const FIND_EXISTING: Pick<QueryConfig, 'name' | 'text'> = {
-  name: 'webhook-inbox:find-events',
-  text: `
-  SELECT e.id, e.source, e.external_id, true AS duplicate
-  FROM unnest($1::text[], $2::text[]) AS k(source, external_id)
-  JOIN webhook_events e ON e.source = k.source AND e.external_id = k.external_id`,
-};
-
 const keyOf = (source: string, externalId: string) => `${source}\u0000${externalId}`;
 
 /**
@@ -96,21 +43,26 @@ const keyOf = (source: string, externalId: string) => `${source}\u0000${external
  * committed. This is the one place that decides "new or duplicate": copies inside a batch are
  * folded here, copies across batches and replicas by the unique key in the same statement.
  */
+@Injectable()
 export class EventWriter {
   private queue: PendingWrite[] = [];
   private inFlight = 0;
   readonly stats: EventWriterStats = { batches: 0, events: 0, statements: 0, largestBatch: 0 };
+  readonly maxBatchSize: number;
+  /**
+   * One statement in flight by default: a commit waits for its WAL flush whatever its size, so
+   * letting every request that arrives meanwhile join the next statement gives the fewest flushes
+   * and statements per event (measured in bench/: about 2/3 of the CPU per event of 2).
+   */
+  readonly maxConcurrentBatches: number;
 
   constructor(
-    private readonly pool: Pool,
-    readonly maxBatchSize = 500,
-    /**
-     * One statement in flight by default: a commit waits for its WAL flush whatever its size, so
-     * letting every request that arrives meanwhile join the next statement gives the fewest
-     * flushes and statements per event (measured in bench/: about 2/3 of the CPU per event of 2).
-     */
-    readonly maxConcurrentBatches = 1,
-  ) {}
+    private readonly store: EventStore,
+    @Inject(WEBHOOK_INBOX_OPTIONS) options: WebhookInboxOptions,
+  ) {
+    this.maxBatchSize = options.ingestion.maxBatchSize;
+    this.maxConcurrentBatches = options.ingestion.maxConcurrentBatches;
+  }
 
   write(event: EventToWrite): Promise<WriteResult> {
     return new Promise<WriteResult>((resolve, reject) => {
@@ -170,27 +122,16 @@ export class EventWriter {
     }
 
     this.stats.statements++;
-    const written = await this.pool.query<Row>({
-      ...WRITE_BATCH,
-      values: [
-        unique.map((e) => e.source),
-        unique.map((e) => e.externalId),
-        unique.map((e) => e.type),
-        unique.map((e) => e.payloadJson),
-        unique.map((e) => JSON.stringify(e.headers)),
-      ],
-    });
+    const written = await this.store.insertBatch(unique);
     const results = new Map<string, WriteResult>();
-    for (const row of written.rows) results.set(keyOf(row.source, row.external_id), { id: row.id, duplicate: row.duplicate });
+    for (const row of written) results.set(keyOf(row.source, row.external_id), { id: row.id, duplicate: row.duplicate });
 
     if (results.size < leaders.size) {
       const missing = unique.filter((e) => !results.has(keyOf(e.source, e.externalId)));
       this.stats.statements++;
-      const found = await this.pool.query<Row>({
-        ...FIND_EXISTING,
-        values: [missing.map((e) => e.source), missing.map((e) => e.externalId)],
-      });
-      for (const row of found.rows) results.set(keyOf(row.source, row.external_id), { id: row.id, duplicate: true });
+      // Committed by a racing writer while our INSERT waited on its lock: a new statement sees them.
+      const found = await this.store.findByKeys(missing);
+      for (const row of found) results.set(keyOf(row.source, row.external_id), { id: row.id, duplicate: true });
     }
 
     for (const [key, group] of leaders) {

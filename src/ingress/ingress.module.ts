@@ -1,18 +1,24 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { HandlersModule } from '../processing/processing.module.js';
+import { InboxModule } from '../inbox/inbox.module.js';
 import { EventEnqueuer } from './event-enqueuer.js';
+import { EventWriter } from './event-writer.js';
+import { IngressOutcomeInterceptor } from './ingress-outcome.interceptor.js';
 import { JsonContentTypeGuard } from './json-content-type.guard.js';
-import { WebhookEvent } from '../inbox/entities/webhook-event.entity.js';
 import { WebhookIngestionService } from './webhook-ingestion.service.js';
 import { WebhookSignatureGuard } from './webhook-signature.guard.js';
 import { WebhooksController } from './webhooks.controller.js';
 
-/** The public edge: POST /webhooks → verify → parse → commit → answer → enqueue. */
+/** The public edge: POST /webhooks → verify → parse → commit (group commit) → answer → enqueue. */
 @Module({
-  imports: [TypeOrmModule.forFeature([WebhookEvent]), HandlersModule],
+  imports: [InboxModule],
   controllers: [WebhooksController],
-  providers: [WebhookIngestionService, EventEnqueuer, WebhookSignatureGuard, JsonContentTypeGuard],
-  exports: [WebhookIngestionService, WebhookSignatureGuard, TypeOrmModule],
+  providers: [
+    WebhookIngestionService,
+    EventWriter,
+    EventEnqueuer,
+    WebhookSignatureGuard,
+    JsonContentTypeGuard,
+    IngressOutcomeInterceptor,
+  ],
 })
-export class WebhooksModule {}
+export class IngressModule {}

@@ -1,9 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { pgPool } from '../database/pg-pool.js';
-import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
 import { WebhookEnvelope } from './envelope/webhook-envelope.js';
 import { EventEnqueuer } from './event-enqueuer.js';
 import { EventWriter, WriteResult } from './event-writer.js';
@@ -26,19 +22,10 @@ const KEPT_HEADERS = ['webhook-id', 'webhook-timestamp', 'user-agent', 'content-
  */
 @Injectable()
 export class WebhookIngestionService {
-  private readonly writer: EventWriter;
-
   constructor(
-    @InjectDataSource() dataSource: DataSource,
+    private readonly writer: EventWriter,
     private readonly enqueuer: EventEnqueuer,
-    @Inject(WEBHOOK_INBOX_OPTIONS) options: WebhookInboxOptions,
-  ) {
-    this.writer = new EventWriter(
-      pgPool(dataSource),
-      options.ingestion?.maxBatchSize,
-      options.ingestion?.maxConcurrentBatches,
-    );
-  }
+  ) {}
 
   async ingest(incoming: IncomingWebhook): Promise<WriteResult> {
     const { envelope, rawBody } = incoming;

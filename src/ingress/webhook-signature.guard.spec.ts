@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { HttpException, Logger, type ExecutionContext } from '@nestjs/common';
-import { loadConfig } from '../app/config/app-config.js';
+import { resolveInboxOptions } from '../inbox/webhook-inbox.options.js';
 import { signWebhook } from '../shared/signature/standard-webhooks.verifier.js';
 import { WebhookSignatureGuard } from './webhook-signature.guard.js';
 
@@ -42,13 +42,15 @@ function outcome(guard: WebhookSignatureGuard, request: FakeRequest): { status: 
 }
 
 describe('WebhookSignatureGuard', () => {
-  const config = loadConfig({ SIGNATURE_FAILURE_LIMIT: '2', SIGNATURE_FAILURE_WINDOW_SECONDS: '30' });
-  const options = { redisUrl: 'redis://unused', signing: { secrets: [SECRET] } };
+  const options = resolveInboxOptions({
+    redisUrl: 'redis://unused',
+    signing: { secrets: [SECRET], failureLimit: 2, failureWindowSeconds: 30 },
+  });
 
   afterEach(() => jest.restoreAllMocks());
 
   it('lets a correctly signed request through and refuses a tampered one with 401 naming the check', () => {
-    const guard = new WebhookSignatureGuard(options, config);
+    const guard = new WebhookSignatureGuard(options);
     expect(outcome(guard, signedRequest('203.0.113.1')).status).toBe(200);
     expect(outcome(guard, badRequest('203.0.113.1'))).toMatchObject({
       status: 401,
@@ -57,7 +59,7 @@ describe('WebhookSignatureGuard', () => {
   });
 
   it('answers 429 with Retry-After once an address passes the failure limit, and still accepts its valid requests', () => {
-    const guard = new WebhookSignatureGuard(options, config);
+    const guard = new WebhookSignatureGuard(options);
     expect([1, 2].map(() => outcome(guard, badRequest('203.0.113.2')).status)).toEqual([401, 401]);
     const throttled = outcome(guard, badRequest('203.0.113.2'));
     expect(throttled).toMatchObject({ status: 429, body: { statusCode: 429, error: 'Too Many Requests', check: 'signature_mismatch' } });
@@ -70,15 +72,15 @@ describe('WebhookSignatureGuard', () => {
     expect(outcome(guard, badRequest('203.0.113.3')).status).toBe(401);
   });
 
-  it('uses the defaults (10 failures per 60 s) when mounted without the app config', () => {
-    const guard = new WebhookSignatureGuard(options);
+  it('uses the defaults (10 failures per 60 s) when the module options leave them out', () => {
+    const guard = new WebhookSignatureGuard(resolveInboxOptions({ redisUrl: 'redis://unused', signing: { secrets: [SECRET] } }));
     const statuses = Array.from({ length: 11 }, () => outcome(guard, badRequest('203.0.113.9')).status);
     expect(statuses).toEqual([...Array(10).fill(401), 429]);
   });
 
   it('without a secret lets everything through and warns on each request', () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const guard = new WebhookSignatureGuard({ redisUrl: 'redis://unused' }, config);
+    const guard = new WebhookSignatureGuard(resolveInboxOptions({ redisUrl: 'redis://unused' }));
     expect(guard.enabled).toBe(false);
     expect(outcome(guard, badRequest('203.0.113.4')).status).toBe(200);
     expect(outcome(guard, badRequest('203.0.113.4')).status).toBe(200);

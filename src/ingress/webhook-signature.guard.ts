@@ -6,16 +6,13 @@ import {
   Inject,
   Injectable,
   Logger,
-  Optional,
   UnauthorizedException,
 } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FailureThrottle } from '../shared/failure-throttle.js';
-import { AppConfig } from '../app/config/app-config.js';
 import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
 import {
-  parseWebhookSecrets,
   StandardWebhooksVerifier,
   WebhookSignatureError,
 } from '../shared/signature/standard-webhooks.verifier.js';
@@ -41,17 +38,10 @@ export class WebhookSignatureGuard implements CanActivate {
   private readonly verifier?: StandardWebhooksVerifier;
   private readonly throttle: FailureThrottle;
 
-  constructor(
-    @Inject(WEBHOOK_INBOX_OPTIONS) options: WebhookInboxOptions,
-    // The service's settings when the inbox runs inside this app; defaults when it is mounted elsewhere.
-    @Optional() config?: AppConfig,
-  ) {
-    const keys = parseWebhookSecrets((options.signing?.secrets ?? []).join(' '));
-    if (keys.length > 0) this.verifier = new StandardWebhooksVerifier(keys, options.signing?.toleranceSeconds);
-    this.throttle = new FailureThrottle({
-      limit: config?.SIGNATURE_FAILURE_LIMIT ?? 10,
-      windowMs: (config?.SIGNATURE_FAILURE_WINDOW_SECONDS ?? 60) * 1000,
-    });
+  constructor(@Inject(WEBHOOK_INBOX_OPTIONS) options: WebhookInboxOptions) {
+    const { keys, toleranceSeconds, failureLimit, failureWindowSeconds } = options.signing;
+    if (keys.length > 0) this.verifier = new StandardWebhooksVerifier(keys, toleranceSeconds);
+    this.throttle = new FailureThrottle({ limit: failureLimit, windowMs: failureWindowSeconds * 1000 });
   }
 
   get enabled(): boolean {

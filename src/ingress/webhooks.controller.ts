@@ -1,20 +1,22 @@
 import {
   BadRequestException,
+  Body,
   Controller,
   HttpCode,
-  Optional,
   Post,
   Req,
   Res,
   ServiceUnavailableException,
   UseGuards,
+  UseInterceptors,
 } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrorDto } from '../shared/api-error.dto.js';
-import { InboxMetrics } from '../ops/metrics/inbox-metrics.js';
-import { hasUnstorableJsonEscapes, parseEnvelope } from './envelope/webhook-envelope.js';
+import { hasUnstorableJsonEscapes, type WebhookEnvelope } from './envelope/webhook-envelope.js';
+import { WebhookEnvelopePipe } from './envelope/webhook-envelope.pipe.js';
+import { IngressOutcomeInterceptor } from './ingress-outcome.interceptor.js';
 import { UnstorableEventError } from './event-writer.js';
 import { JsonContentTypeGuard } from './json-content-type.guard.js';
 import { WebhookAckDto } from './webhook-ack.dto.js';
@@ -27,15 +29,12 @@ const RETRY_AFTER_SECONDS = '5';
 @ApiTags('webhooks')
 @Controller('webhooks')
 export class WebhooksController {
-  constructor(
-    private readonly ingestion: WebhookIngestionService,
-    // Recorded when MetricsModule is loaded (GET /metrics); the inbox also runs without it.
-    @Optional() private readonly metrics?: InboxMetrics,
-  ) {}
+  constructor(private readonly ingestion: WebhookIngestionService) {}
 
   @Post()
   @HttpCode(200)
   @UseGuards(JsonContentTypeGuard, WebhookSignatureGuard)
+  @UseInterceptors(IngressOutcomeInterceptor)
   @ApiOperation({
     summary: 'Receive one webhook from the provider',
     description:
@@ -70,32 +69,22 @@ export class WebhooksController {
   async receive(
     @Req() request: RawBodyRequest<FastifyRequest>,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Body(WebhookEnvelopePipe) envelope: WebhookEnvelope,
   ): Promise<WebhookAckDto> {
     const rawBody = request.rawBody ?? Buffer.alloc(0);
-    const parsed = parseEnvelope(request.body);
-    if (!parsed.ok) {
-      this.metrics?.eventReceived(undefined, 'rejected', reply.elapsedTime);
-      throw new BadRequestException(parsed.errors);
-    }
     if (hasUnstorableJsonEscapes(rawBody)) {
-      this.metrics?.eventReceived(parsed.envelope.type, 'rejected', reply.elapsedTime);
       throw new BadRequestException(['body contains \\u0000 or an unpaired surrogate escape, which cannot be stored']);
     }
     try {
       const { id, duplicate } = await this.ingestion.ingest({
-        envelope: parsed.envelope,
+        envelope,
         rawBody,
         headers: request.headers,
         remoteAddress: request.ip,
       });
-      this.metrics?.eventReceived(parsed.envelope.type, duplicate ? 'duplicate' : 'accepted', reply.elapsedTime);
       return { received: true, id, duplicate };
     } catch (error) {
-      if (error instanceof UnstorableEventError) {
-        this.metrics?.eventReceived(parsed.envelope.type, 'rejected', reply.elapsedTime);
-        throw new BadRequestException([error.message]);
-      }
-      this.metrics?.eventReceived(parsed.envelope.type, 'unavailable', reply.elapsedTime);
+      if (error instanceof UnstorableEventError) throw new BadRequestException([error.message]);
       // Not committed, so never a 2xx: ask the sender to come back.
       reply.header('Retry-After', RETRY_AFTER_SECONDS);
       throw new ServiceUnavailableException('The event could not be stored right now; retry later', {

@@ -128,23 +128,23 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
-    expect(sample(text, 'webhook_events_received_total', { type: 'admin.order_placed', outcome: 'accepted' })).toBe(1);
-    expect(sample(text, 'webhook_events_received_total', { type: 'admin.order_placed', outcome: 'duplicate' })).toBe(1);
-    expect(sample(text, 'webhook_events_received_total', { type: '(unreadable)', outcome: 'rejected' })).toBe(1);
-    expect(sample(text, 'webhook_ack_duration_seconds_count', { outcome: 'accepted' })).toBeGreaterThanOrEqual(2);
-    expect(sample(text, 'webhook_ack_duration_seconds_bucket', { outcome: 'accepted', le: '+Inf' })).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'webhook_inbox_events_received_total', { type: 'admin.order_placed', outcome: 'accepted' })).toBe(1);
+    expect(sample(text, 'webhook_inbox_events_received_total', { type: 'admin.order_placed', outcome: 'duplicate' })).toBe(1);
+    expect(sample(text, 'webhook_inbox_events_received_total', { type: '(unreadable)', outcome: 'rejected' })).toBe(1);
+    expect(sample(text, 'webhook_inbox_ack_duration_seconds_count', { outcome: 'accepted' })).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'webhook_inbox_ack_duration_seconds_bucket', { outcome: 'accepted', le: '+Inf' })).toBeGreaterThanOrEqual(2);
     // At least: this replica's relay may also pick up work other suites left in the run's database.
-    expect(sample(text, 'webhook_handler_duration_seconds_count', { handler: 'OrderPlacedHandler', outcome: 'succeeded' })).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'webhook_handler_duration_seconds_count', { handler: 'SwitchableHandler', outcome: 'failed' })).toBeGreaterThanOrEqual(2);
-    expect(sample(text, 'webhook_handler_duration_seconds_count', { handler: 'SteadyHandler', outcome: 'succeeded' })).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'webhook_handler_duration_seconds_count', { handler: 'OrderPlacedHandler', outcome: 'failed' })).toBeUndefined();
-    expect(sample(text, 'webhook_deliveries_dead_total', { handler: 'SwitchableHandler' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'webhook_inbox_handler_duration_seconds_count', { handler: 'OrderPlacedHandler', outcome: 'succeeded' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'webhook_inbox_handler_duration_seconds_count', { handler: 'SwitchableHandler', outcome: 'failed' })).toBeGreaterThanOrEqual(2);
+    expect(sample(text, 'webhook_inbox_handler_duration_seconds_count', { handler: 'SteadyHandler', outcome: 'succeeded' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'webhook_inbox_handler_duration_seconds_count', { handler: 'OrderPlacedHandler', outcome: 'failed' })).toBeUndefined();
+    expect(sample(text, 'webhook_inbox_deliveries_dead_total', { handler: 'SwitchableHandler' })).toBeGreaterThanOrEqual(1);
     // Read from the shared state at scrape time.
-    expect(sample(text, 'webhook_deliveries_dead', { handler: 'SwitchableHandler' })).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'webhook_queue_jobs', { queue: 'webhook-dispatch', state: 'waiting' })).toEqual(expect.any(Number));
-    expect(sample(text, 'webhook_queue_jobs', { queue: 'webhook-handler-OrderPlacedHandler', state: 'failed' })).toBe(0);
-    expect(sample(text, 'webhook_events_unfinished')).toEqual(expect.any(Number));
-    expect(sample(text, 'webhook_events_oldest_unfinished_age_seconds')).toEqual(expect.any(Number));
+    expect(sample(text, 'webhook_inbox_deliveries_dead', { handler: 'SwitchableHandler' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'webhook_inbox_queue_jobs', { queue: 'webhook-dispatch', state: 'waiting' })).toEqual(expect.any(Number));
+    expect(sample(text, 'webhook_inbox_queue_jobs', { queue: 'webhook-handler-OrderPlacedHandler', state: 'failed' })).toBe(0);
+    expect(sample(text, 'webhook_inbox_events_unfinished')).toEqual(expect.any(Number));
+    expect(sample(text, 'webhook_inbox_events_oldest_unfinished_age_seconds')).toEqual(expect.any(Number));
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(sample(text, 'webhook_inbox_source_up', { source: 'redis' })).toBe(1);
     expect(sample(text, 'webhook_inbox_source_up', { source: 'postgres' })).toBe(1);

@@ -1,4 +1,4 @@
-import { EventReplayService } from '../../src/processing/replay/event-replay.service.js';
+import { EventReplayService } from '../../src/admin/replay/event-replay.service.js';
 import type { TestApp } from '../support/test-app.js';
 import { eventStatus, startTestApp, uniqueId, untilEventStatus, waitFor } from '../support/test-app.js';
 import { ADMIN_ENV, adminClient } from './support/admin-client.js';

@@ -82,8 +82,8 @@ describe('health: liveness and readiness (@nestjs/terminus)', () => {
       const text = await scrape.text();
       expect(text).toMatch(/^webhook_inbox_source_up\{source="redis"\} 0$/m);
       expect(text).toMatch(/^webhook_inbox_source_up\{source="postgres"\} 1$/m);
-      expect(text).not.toMatch(/^webhook_queue_jobs\{/m);
-      expect(text).toMatch(/^webhook_events_unfinished \d+/m); // Postgres still answers
+      expect(text).not.toMatch(/^webhook_inbox_queue_jobs\{/m);
+      expect(text).toMatch(/^webhook_inbox_events_unfinished \d+/m); // Postgres still answers
 
       redis = startRedis(port);
       await waitFor(async () => (await json(`${t!.url}/health/ready`)).status === 200, 10_000, 'ready again');

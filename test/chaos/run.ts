@@ -113,7 +113,7 @@ async function main(): Promise<number> {
   log(`drained in ${((Date.now() - drainStart) / 1000).toFixed(1)} s after the load ended`);
 
   const client = await db.connect();
-  const checks = await verify(client as unknown as pg.Client, plan, provider);
+  const checks = await verify(client, plan, provider);
   client.release();
   checks.push(...processChecks(provider.sends));
   const { rows: reruns } = await db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE attempts > 1`);
@@ -313,7 +313,7 @@ async function cleanup(ok: boolean): Promise<void> {
   else console.log(`\nlogs kept in ${logDir}`);
 }
 
-main()
+void main()
   .catch((error: Error) => {
     console.error(`chaos run aborted: ${error.stack ?? error.message}`);
     return 1;

@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import type { EventWriter } from '../../src/ingress/event-writer.js';
-import { WebhookIngestionService } from '../../src/ingress/webhook-ingestion.service.js';
+import { EventWriter } from '../../src/ingress/event-writer.js';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, uniqueId, waitFor } from '../support/test-app.js';
 
@@ -16,7 +15,7 @@ describe('POST /webhooks when a write batch fails (real Postgres)', () => {
   beforeAll(async () => {
     t = await startTestApp();
     // The service's writer, to see how requests were grouped (its stats are what metrics read).
-    writer = (t.app.get(WebhookIngestionService) as unknown as { writer: EventWriter }).writer;
+    writer = t.app.get(EventWriter);
   });
   afterAll(async () => t?.close());
 

@@ -3,6 +3,8 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source.js';
 import { runMigrationsLocked } from '../../src/database/database-setup.js';
+import { EventStore } from '../../src/inbox/store/event.store.js';
+import { resolveInboxOptions } from '../../src/inbox/webhook-inbox.options.js';
 import { EventToWrite, EventWriter, UnstorableEventError, WriteResult } from '../../src/ingress/event-writer.js';
 import { uniqueId, waitFor } from '../support/test-app.js';
 
@@ -26,6 +28,12 @@ class CountingPool {
   asPool(): pg.Pool {
     return this as unknown as pg.Pool;
   }
+}
+
+/** A writer on `pool` with the given batch size and statements in flight. */
+function writerOn(pool: pg.Pool, maxBatchSize: number, maxConcurrentBatches: number): EventWriter {
+  const options = resolveInboxOptions({ redisUrl: 'redis://unused', ingestion: { maxBatchSize, maxConcurrentBatches } });
+  return new EventWriter(new EventStore(pool), options);
 }
 
 type Settled = { status: 'fulfilled'; value: WriteResult } | { status: 'rejected'; reason: unknown };
@@ -72,7 +80,7 @@ describe('EventWriter: group commit (real Postgres)', () => {
 
   it('writes concurrent requests with one statement per batch, the next batch forming while one is in flight', async () => {
     const counting = new CountingPool(newPool('event-writer-spec'));
-    const writer = new EventWriter(counting.asPool(), 500, 2);
+    const writer = writerOn(counting.asPool(), 500, 2);
     const ids = Array.from({ length: 200 }, () => uniqueId('batch'));
 
     const results = await Promise.all(ids.map((id) => writer.write(event(id))));
@@ -89,7 +97,7 @@ describe('EventWriter: group commit (real Postgres)', () => {
 
   it('caps a batch at maxBatchSize and writes the rest in the following statements', async () => {
     const counting = new CountingPool(newPool('event-writer-spec'));
-    const writer = new EventWriter(counting.asPool(), 50, 1);
+    const writer = writerOn(counting.asPool(), 50, 1);
     const ids = Array.from({ length: 121 }, () => uniqueId('capped'));
 
     await Promise.all(ids.map((id) => writer.write(event(id))));
@@ -100,7 +108,7 @@ describe('EventWriter: group commit (real Postgres)', () => {
 
   it('folds copies inside one batch: one row, one first answer, the others duplicates of it', async () => {
     const counting = new CountingPool(newPool('event-writer-spec'));
-    const writer = new EventWriter(counting.asPool(), 500, 1);
+    const writer = writerOn(counting.asPool(), 500, 1);
     const [blocker, x, y] = [uniqueId('blocker'), uniqueId('x'), uniqueId('y')];
 
     // The blocker takes the only write slot, so every copy below lands in the same next batch.
@@ -124,7 +132,7 @@ describe('EventWriter: group commit (real Postgres)', () => {
 
   it('answers a copy of an already stored event as a duplicate with the original id, in the same statement', async () => {
     const counting = new CountingPool(newPool('event-writer-spec'));
-    const writer = new EventWriter(counting.asPool(), 500, 1);
+    const writer = writerOn(counting.asPool(), 500, 1);
     const [stored, fresh] = [uniqueId('stored'), uniqueId('fresh')];
     const original = await writer.write(event(stored));
     await new Promise((resolve) => setImmediate(resolve)); // its write slot frees just after it answered
@@ -145,8 +153,8 @@ describe('EventWriter: group commit (real Postgres)', () => {
   });
 
   it('keeps one row per event when two writers (two replicas) race on the same ids', async () => {
-    const first = new EventWriter(newPool('event-writer-spec-replica-a'), 500, 2);
-    const second = new EventWriter(newPool('event-writer-spec-replica-b'), 500, 2);
+    const first = writerOn(newPool('event-writer-spec-replica-a'), 500, 2);
+    const second = writerOn(newPool('event-writer-spec-replica-b'), 500, 2);
     const ids = Array.from({ length: 300 }, () => uniqueId('race'));
 
     // Interleaved, and in opposite orders, so the two writers' batches overlap on many keys.
@@ -167,7 +175,7 @@ describe('EventWriter: group commit (real Postgres)', () => {
 
   it('refuses only the event whose content Postgres rejects, and still commits the rest of its batch', async () => {
     const counting = new CountingPool(newPool('event-writer-spec'));
-    const writer = new EventWriter(counting.asPool(), 500, 1);
+    const writer = writerOn(counting.asPool(), 500, 1);
     const ids = Array.from({ length: 5 }, () => uniqueId('mixed'));
     const bad = uniqueId('bad');
 
@@ -224,7 +232,7 @@ describe('EventWriter: group commit (real Postgres)', () => {
     it('rejects every request in that batch, resolves none of them, and commits the next batch', async () => {
       const applicationName = `event-writer-spec-${uniqueId('fail')}`.slice(0, 60);
       const counting = new CountingPool(newPool(applicationName));
-      const writer = new EventWriter(counting.asPool(), 500, 1);
+      const writer = writerOn(counting.asPool(), 500, 1);
       const track = (promise: Promise<WriteResult>) => {
         const settled: { outcome?: Settled } = {};
         promise.then(
@@ -262,7 +270,7 @@ describe('EventWriter: group commit (real Postgres)', () => {
 
   it('does not wait for a timer: a lone write is sent at once', async () => {
     const counting = new CountingPool(newPool('event-writer-spec'));
-    const writer = new EventWriter(counting.asPool(), 500, 2);
+    const writer = writerOn(counting.asPool(), 500, 2);
     jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
     try {
       // With timers frozen, a writer that waited for a batch window would never send this.

@@ -6,7 +6,7 @@ import {
   ApiOperation,
   ApiParam,
 } from '@nestjs/swagger';
-import { RetentionService } from '../../ops/retention/retention.service.js';
+import { EventStore } from '../../inbox/store/event.store.js';
 import { AdminApi, ApiInvalidInput } from '../admin-api.decorator.js';
 import { ApiErrorDto } from '../../shared/api-error.dto.js';
 import {
@@ -15,7 +15,7 @@ import {
   ReplayByFilterDto,
   ReplaySelectionDto,
 } from '../replay/dto/replay.dto.js';
-import { EventReplayService } from '../../processing/replay/event-replay.service.js';
+import { EventReplayService } from '../replay/event-replay.service.js';
 import { AdminEventsService } from './admin-events.service.js';
 import { EventDetailDto } from './dto/event-detail.dto.js';
 import { EventPageDto } from './dto/event-summary.dto.js';
@@ -30,7 +30,7 @@ export class AdminEventsController {
   constructor(
     private readonly events: AdminEventsService,
     private readonly replays: EventReplayService,
-    private readonly retention: RetentionService,
+    private readonly store: EventStore,
   ) {}
 
   @Get()
@@ -72,7 +72,7 @@ export class AdminEventsController {
   @ApiOkResponse({ type: PurgeResultDto })
   @ApiInvalidInput()
   async purge(@Query() query: PurgeEventsQueryDto): Promise<PurgeResultDto> {
-    return { deleted: await this.retention.deleteFinished([query.status], new Date(query.before)) };
+    return { deleted: await this.store.purge([query.status], new Date(query.before)) };
   }
 
   @Get(':id')

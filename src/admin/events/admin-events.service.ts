@@ -1,9 +1,9 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository, SelectQueryBuilder } from 'typeorm';
-import type { DeliveryAttempt } from '../../inbox/entities/delivery-attempt.entity.js';
-import type { WebhookDelivery } from '../../inbox/entities/webhook-delivery.entity.js';
-import { WebhookEvent } from '../../inbox/entities/webhook-event.entity.js';
+import type { DeliveryAttemptEntity } from '../../inbox/entities/delivery-attempt.entity.js';
+import type { WebhookDeliveryEntity } from '../../inbox/entities/webhook-delivery.entity.js';
+import { WebhookEventEntity } from '../../inbox/entities/webhook-event.entity.js';
 import type { EventDetailDto } from './dto/event-detail.dto.js';
 import type { EventFilterDto } from './dto/event-filter.dto.js';
 import type { EventPageDto, EventSummaryDto } from './dto/event-summary.dto.js';
@@ -17,10 +17,10 @@ export const DEFAULT_PAGE_SIZE = 50;
  * ix_webhook_events_received, so a page costs the same on the millionth row as on the first.
  */
 export function filteredEvents(
-  repository: Repository<WebhookEvent>,
+  repository: Repository<WebhookEventEntity>,
   filter: EventFilterDto,
   after?: EventCursor,
-): SelectQueryBuilder<WebhookEvent> {
+): SelectQueryBuilder<WebhookEventEntity> {
   const query = repository.createQueryBuilder('e');
   if (filter.type !== undefined) query.andWhere('e.type = :type', { type: filter.type });
   if (filter.status !== undefined) query.andWhere('e.status = :status', { status: filter.status });
@@ -39,7 +39,7 @@ export function filteredEvents(
 /** Reading the inbox: lists and single events with their whole processing history. */
 @Injectable()
 export class AdminEventsService {
-  constructor(@InjectRepository(WebhookEvent) private readonly events: Repository<WebhookEvent>) {}
+  constructor(@InjectRepository(WebhookEventEntity) private readonly events: Repository<WebhookEventEntity>) {}
 
   async list(filter: EventFilterDto & { limit?: number; cursor?: string }): Promise<EventPageDto> {
     const limit = filter.limit ?? DEFAULT_PAGE_SIZE;
@@ -77,7 +77,7 @@ export class AdminEventsService {
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 
-function summary(event: WebhookEvent): EventSummaryDto {
+function summary(event: WebhookEventEntity): EventSummaryDto {
   return {
     id: event.id,
     externalId: event.externalId,
@@ -89,7 +89,7 @@ function summary(event: WebhookEvent): EventSummaryDto {
   };
 }
 
-function delivery(row: WebhookDelivery) {
+function delivery(row: WebhookDeliveryEntity) {
   return {
     id: row.id,
     handler: row.handler,
@@ -101,7 +101,7 @@ function delivery(row: WebhookDelivery) {
     lastAttemptAt: iso(row.lastAttemptAt),
     nextAttemptAt: iso(row.nextAttemptAt),
     durationMs: row.durationMs,
-    attemptLog: (row.attemptLog ?? []).map((attempt: DeliveryAttempt) => ({
+    attemptLog: (row.attemptLog ?? []).map((attempt: DeliveryAttemptEntity) => ({
       attempt: attempt.attempt,
       outcome: attempt.outcome,
       startedAt: attempt.startedAt.toISOString(),

@@ -1,14 +1,13 @@
 import { Injectable, Logger, Type } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { targetConstructorToSchema } from 'class-validator-jsonschema';
-import { DataSource } from 'typeorm';
+import { DeliveryStore } from '../../inbox/store/delivery.store.js';
+import { EventStore } from '../../inbox/store/event.store.js';
 import { EventTypePolicy } from '../../processing/event-types/event-type-policy.js';
 import { InboxQueues } from '../../inbox/inbox-queues.js';
 import { ALL_EVENT_TYPES } from '../../processing/api/on-webhook.decorator.js';
-import { DELIVERY_STATUSES } from '../../inbox/entities/webhook-delivery.entity.js';
 import { RegisteredHandler, WebhookHandlerRegistry } from '../../processing/discovery/webhook-handler.registry.js';
-import { QueueDepth, queueDepths } from '../../ops/metrics/queue-depth.js';
-import { EVENT_STATUSES } from '../../inbox/entities/webhook-event.entity.js';
+import { QueueDepth, queueDepths } from '../../processing/queue-depth.js';
+import { DELIVERY_STATUSES, EVENT_STATUSES } from '../../inbox/lifecycle.js';
 import type { EventTypeDto, EventTypeHandlerDto, HandlerDto } from './dto/handlers.dto.js';
 
 const zeroCounts = (statuses: readonly string[]) => Object.fromEntries(statuses.map((status) => [status, 0]));
@@ -20,7 +19,8 @@ export class AdminHandlersService {
   private readonly schemas = new Map<Type<object>, Record<string, unknown>>();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: EventStore,
+    private readonly deliveries: DeliveryStore,
     private readonly registry: WebhookHandlerRegistry,
     private readonly queues: InboxQueues,
     private readonly policy: EventTypePolicy,
@@ -28,9 +28,7 @@ export class AdminHandlersService {
 
   async handlers(): Promise<HandlerDto[]> {
     const [counts, depths] = await Promise.all([
-      this.dataSource.query<{ handler: string; status: string; count: number }[]>(
-        'SELECT handler, status, count(*)::int AS count FROM webhook_deliveries GROUP BY handler, status',
-      ),
+      this.deliveries.countsByHandler(),
       this.depths(),
     ]);
     const byHandler = new Map<string, Record<string, number>>();
@@ -57,10 +55,7 @@ export class AdminHandlersService {
 
   async eventTypes(): Promise<EventTypeDto[]> {
     const [seen, subscriptions] = await Promise.all([
-      this.dataSource.query<{ type: string; status: string; count: number; last_seen: Date }[]>(
-        `SELECT type, status, count(*)::int AS count, max(received_at) AS last_seen
-         FROM webhook_events GROUP BY type, status`,
-      ),
+      this.events.countsByType(),
       this.policy.current(),
     ]);
     const types = new Map<string, { byStatus: Record<string, number>; lastSeen: Date | null }>();

@@ -9,7 +9,7 @@ import {
   type BullBoardServerAdapter,
 } from '@bull-board/nestjs';
 import { HttpException, Inject, Injectable, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
-import { HandlersModule } from '../../processing/processing.module.js';
+import { ProcessingModule } from '../../processing/processing.module.js';
 import { InboxQueues } from '../../inbox/inbox-queues.js';
 import { WebhookHandlerRegistry } from '../../processing/discovery/webhook-handler.registry.js';
 
@@ -68,7 +68,7 @@ function describe(name: string): string {
         boardOptions: { uiConfig: { boardTitle: 'webhook-inbox queues', hideDocsLink: true } },
       }),
     }),
-    HandlersModule,
+    ProcessingModule,
   ],
   providers: [QueueDashboardQueues],
 })

@@ -11,7 +11,7 @@ import {
   SubscriptionHistoryQueryDto,
   SubscriptionListDto,
 } from './dto/subscriptions.dto.js';
-import { EventTypeSubscriptionsService } from '../../processing/event-types/event-type-subscriptions.service.js';
+import { EventTypeSubscriptionsService } from './event-type-subscriptions.service.js';
 
 @AdminApi('admin: subscriptions')
 @Controller('admin/subscriptions')

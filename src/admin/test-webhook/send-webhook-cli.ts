@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { EVENT_TYPE_PATTERN } from '../../ingress/envelope/webhook-envelope.js';
+import { EVENT_TYPE_PATTERN } from '../../shared/event-type.js';
 import { sendWebhook, signingSecret, testEnvelope, webhookUrl } from './webhook-sender.js';
 
 const USAGE = `Sends one signed webhook, like the provider does.
@@ -70,7 +70,7 @@ export async function runSendWebhookCli(
       const content: unknown = JSON.parse(await readFile(values.file as string, 'utf8'));
       if (isObject(content) && typeof content.type === 'string' && 'data' in content) {
         const { type: fileType, data: fileData, id: fileId, created_at: _createdAt, ...rest } = content;
-        type ??= fileType as string;
+        type ??= fileType;
         data = fileData;
         if (typeof fileId === 'string') id ??= fileId;
         extra = rest;

@@ -1,7 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { AppConfig } from '../../app/config/app-config.js';
+import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../../inbox/webhook-inbox.options.js';
 import type { SendTestWebhookDto, TestWebhookResultDto } from './dto/test-webhook.dto.js';
 import { sendWebhook, signingSecret, testEnvelope, webhookUrl } from './webhook-sender.js';
 
@@ -16,15 +17,15 @@ export class TestWebhookService {
   private readonly logger = new Logger(TestWebhookService.name);
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(WEBHOOK_INBOX_OPTIONS) private readonly options: WebhookInboxOptions,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   async send(input: SendTestWebhookDto): Promise<TestWebhookResultDto> {
     const envelope = testEnvelope(input.type ?? DEFAULT_TEST_TYPE, input.data ?? {});
-    const own = !this.config.PUBLIC_URL;
-    const url = webhookUrl(this.config.PUBLIC_URL ?? this.ownUrl());
-    const secret = signingSecret(this.config.WEBHOOK_SECRET);
+    const own = !this.options.publicUrl;
+    const url = webhookUrl(this.options.publicUrl ?? this.ownUrl());
+    const secret = signingSecret(this.options.signing.secrets.join(' '));
     let result: TestWebhookResultDto;
     try {
       const sent = await sendWebhook({ url, envelope, secret, insecureTls: own });
@@ -66,14 +67,15 @@ export class TestWebhookService {
 
   /** This process, as it listens (0.0.0.0 and :: reached through the loopback). */
   private ownUrl(): string {
-    const address = this.adapterHost.httpAdapter.getHttpServer().address() as AddressInfo | string | null;
+    const server = this.adapterHost.httpAdapter.getHttpServer() as { address(): AddressInfo | string | null };
+    const address = server.address();
     if (!address || typeof address === 'string') throw new Error('the server is not listening on a TCP port');
     const host = ['0.0.0.0', '::', ''].includes(address.address)
       ? '127.0.0.1'
       : address.family === 'IPv6'
         ? `[${address.address}]`
         : address.address;
-    const protocol = this.config.TLS_CERT_FILE ? 'https' : 'http';
+    const protocol = server instanceof HttpsServer ? 'https' : 'http';
     return `${protocol}://${host}:${address.port}`;
   }
 }

@@ -11,6 +11,7 @@ import {
   validateSync,
   ValidationError,
 } from 'class-validator';
+import { DEFAULT_DATABASE_URL } from '../../database/default-database-url.js';
 import { parseWebhookSecrets } from '../../shared/signature/standard-webhooks.verifier.js';
 
 export const APP_ROLES = ['api', 'worker', 'all'] as const;
@@ -36,7 +37,7 @@ export class AppConfig {
   HOST = '0.0.0.0';
 
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
-  DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/webhook_inbox';
+  DATABASE_URL = DEFAULT_DATABASE_URL;
 
   @Type(() => Number) @IsInt() @Min(1) @Max(200)
   DATABASE_POOL_SIZE = 10;

@@ -1,22 +1,22 @@
 import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import type { Relation } from 'typeorm';
-import { WebhookDelivery } from './webhook-delivery.entity.js';
+import type { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
 
 export const ATTEMPT_OUTCOMES = ['succeeded', 'failed', 'timed_out', 'invalid'] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
 /** The history of a delivery: one row per time its handler ran. */
 @Entity({ name: 'webhook_delivery_attempts' })
-export class DeliveryAttempt {
+export class DeliveryAttemptEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
 
   @Column({ type: 'uuid' })
   deliveryId: string;
 
-  @ManyToOne(() => WebhookDelivery, (delivery) => delivery.attemptLog, { onDelete: 'CASCADE' })
+  @ManyToOne('WebhookDeliveryEntity', (delivery: WebhookDeliveryEntity) => delivery.attemptLog, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'delivery_id' })
-  delivery?: Relation<WebhookDelivery>;
+  delivery?: Relation<WebhookDeliveryEntity>;
 
   @Column({ type: 'int' })
   attempt: number;

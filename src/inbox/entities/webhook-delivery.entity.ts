@@ -1,24 +1,21 @@
 import { Column, Entity, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
 import type { Relation } from 'typeorm';
-import { WebhookEvent } from './webhook-event.entity.js';
-import { DeliveryAttempt } from './delivery-attempt.entity.js';
-
-export const DELIVERY_STATUSES = ['pending', 'running', 'succeeded', 'retrying', 'dead'] as const;
-/** pending → running → succeeded | retrying (→ running …) | dead */
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+import type { DeliveryStatus } from '../lifecycle.js';
+import type { DeliveryAttemptEntity } from './delivery-attempt.entity.js';
+import type { WebhookEventEntity } from './webhook-event.entity.js';
 
 /** One row per (event, handler): that handler's own progress on that event. */
 @Entity({ name: 'webhook_deliveries' })
-export class WebhookDelivery {
+export class WebhookDeliveryEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
   @Column({ type: 'uuid' })
   eventId: string;
 
-  @ManyToOne(() => WebhookEvent, (event) => event.deliveries, { onDelete: 'CASCADE' })
+  @ManyToOne('WebhookEventEntity', (event: WebhookEventEntity) => event.deliveries, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'event_id' })
-  event?: Relation<WebhookEvent>;
+  event?: Relation<WebhookEventEntity>;
 
   /** The handler's name (its class name unless the decorator names it). */
   @Column({ type: 'text' })
@@ -64,6 +61,6 @@ export class WebhookDelivery {
   @Column({ type: 'timestamptz', default: () => 'now()' })
   updatedAt: Date;
 
-  @OneToMany(() => DeliveryAttempt, (attempt) => attempt.delivery)
-  attemptLog?: Relation<DeliveryAttempt[]>;
+  @OneToMany('DeliveryAttemptEntity', (attempt: DeliveryAttemptEntity) => attempt.delivery)
+  attemptLog?: Relation<DeliveryAttemptEntity[]>;
 }

@@ -1,14 +1,13 @@
 import { Column, Entity, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
 import type { Relation } from 'typeorm';
-import { WebhookDelivery } from './webhook-delivery.entity.js';
-
-export const EVENT_STATUSES = ['received', 'queued', 'processed', 'failed', 'ignored'] as const;
-/** received → queued → processed | failed | ignored */
-export type EventStatus = (typeof EVENT_STATUSES)[number];
+import type { EventStatus } from '../lifecycle.js';
+// Type-only: the relation names its target by entity name, so the aggregate's files import each
+// other only for types (no runtime cycle).
+import type { WebhookDeliveryEntity } from './webhook-delivery.entity.js';
 
 /** One row per distinct event the provider sent; the inbox's source of truth. */
 @Entity({ name: 'webhook_events' })
-export class WebhookEvent {
+export class WebhookEventEntity {
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
@@ -40,6 +39,6 @@ export class WebhookEvent {
   @Column({ type: 'timestamptz', nullable: true })
   processedAt: Date | null;
 
-  @OneToMany(() => WebhookDelivery, (delivery) => delivery.event)
-  deliveries?: Relation<WebhookDelivery[]>;
+  @OneToMany('WebhookDeliveryEntity', (delivery: WebhookDeliveryEntity) => delivery.event)
+  deliveries?: Relation<WebhookDeliveryEntity[]>;
 }

@@ -1,12 +1,6 @@
 import fc from 'fast-check';
-import {
-  EVENT_TYPE_PATTERN,
-  hasUnstorableJsonEscapes,
-  MAX_ID_LENGTH,
-  MAX_TYPE_LENGTH,
-  parseEnvelope,
-  type EnvelopeParseResult,
-} from './webhook-envelope.js';
+import { hasUnstorableJsonEscapes, MAX_ID_LENGTH, parseEnvelope, type EnvelopeParseResult } from './webhook-envelope.js';
+import { EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../shared/event-type.js';
 
 const FIELD_NAMES = ['body', 'type', 'data', 'id', 'created_at'];
 

@@ -1,3 +1,4 @@
+import { EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../shared/event-type.js';
 /**
  * The provider's webhook envelope:
  *   {"id"?: string, "type": string, "data": object, "created_at"?: ISO-8601 string, ...other fields kept}
@@ -5,9 +6,7 @@
  * Pure and dependency-free. parseEnvelope validates without mutating or copying the input.
  */
 
-export const MAX_TYPE_LENGTH = 128;
 export const MAX_ID_LENGTH = 255;
-export const EVENT_TYPE_PATTERN = /^[A-Za-z0-9_.:-]+$/;
 
 export interface WebhookEnvelope {
   id?: string;

@@ -1,15 +1,20 @@
 import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import {
+  InboxEvents,
+  type DeliveryAttemptedEvent,
+  type DeliveryDeadEvent,
+  type WebhookReceivedEvent,
+} from '../../inbox/inbox-events.js';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-export type IngestOutcome = 'accepted' | 'duplicate' | 'rejected' | 'unavailable';
-export type AttemptMetricOutcome = 'succeeded' | 'failed' | 'timed_out' | 'invalid';
 
 /** Past this many distinct types, new ones are counted as "other": a label per type must not grow without bound. */
 const MAX_TYPE_LABELS = 200;
 
 /**
- * The service's Prometheus metrics, on a registry of its own (GET /metrics). The recording
- * methods are called on the hot paths: each is a label lookup and an increment, nothing more.
+ * The service's Prometheus metrics, on a registry of its own (GET /metrics), fed by the inbox's
+ * lifecycle events. The listeners run on the hot paths: each is a label lookup and an increment.
  */
 @Injectable()
 export class InboxMetrics {
@@ -17,14 +22,14 @@ export class InboxMetrics {
   private readonly knownTypes = new Set<string>();
 
   private readonly eventsReceived = new Counter({
-    name: 'webhook_events_received_total',
+    name: 'webhook_inbox_events_received_total',
     help: 'Webhook requests that reached the controller, by event type and outcome (accepted, duplicate, rejected = 400, unavailable = 503).',
     labelNames: ['type', 'outcome'] as const,
     registers: [this.registry],
   });
 
   private readonly ackDuration = new Histogram({
-    name: 'webhook_ack_duration_seconds',
+    name: 'webhook_inbox_ack_duration_seconds',
     help: 'From the request arriving to the answer being ready (the event committed), by outcome.',
     labelNames: ['outcome'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
@@ -32,7 +37,7 @@ export class InboxMetrics {
   });
 
   private readonly handlerDuration = new Histogram({
-    name: 'webhook_handler_duration_seconds',
+    name: 'webhook_inbox_handler_duration_seconds',
     help: 'One attempt of a handler on one event, by handler and outcome (succeeded, failed, timed_out, invalid).',
     labelNames: ['handler', 'outcome'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
@@ -40,7 +45,7 @@ export class InboxMetrics {
   });
 
   private readonly deadDeliveries = new Counter({
-    name: 'webhook_deliveries_dead_total',
+    name: 'webhook_inbox_deliveries_dead_total',
     help: 'Deliveries that used up their attempts (or failed permanently) in this process, by handler.',
     labelNames: ['handler'] as const,
     registers: [this.registry],
@@ -50,17 +55,19 @@ export class InboxMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** `type` is undefined when the body was refused before a type could be read. */
-  eventReceived(type: string | undefined, outcome: IngestOutcome, elapsedMs: number): void {
+  @OnEvent(InboxEvents.webhookReceived)
+  onWebhookReceived({ type, outcome, elapsedMs }: WebhookReceivedEvent): void {
     this.eventsReceived.inc({ type: this.typeLabel(type), outcome });
     this.ackDuration.observe({ outcome }, elapsedMs / 1000);
   }
 
-  handlerAttempt(handler: string, outcome: AttemptMetricOutcome, durationMs: number): void {
+  @OnEvent(InboxEvents.deliveryAttempted)
+  onDeliveryAttempted({ handler, outcome, durationMs }: DeliveryAttemptedEvent): void {
     this.handlerDuration.observe({ handler, outcome }, durationMs / 1000);
   }
 
-  deliveryDead(handler: string): void {
+  @OnEvent(InboxEvents.deliveryDead)
+  onDeliveryDead({ handler }: DeliveryDeadEvent): void {
     this.deadDeliveries.inc({ handler });
   }
 

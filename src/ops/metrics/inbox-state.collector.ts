@@ -1,34 +1,22 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Gauge } from 'prom-client';
-import { DataSource } from 'typeorm';
+import { DeliveryStore } from '../../inbox/store/delivery.store.js';
+import { EventStore, type EventBacklog } from '../../inbox/store/event.store.js';
+import { withTimeout } from '../../shared/time-limits.js';
 import { InboxQueues } from '../../inbox/inbox-queues.js';
 import { WebhookHandlerRegistry } from '../../processing/discovery/webhook-handler.registry.js';
 import { InboxMetrics } from './inbox-metrics.js';
-import { QUEUE_STATES, QueueDepth, queueDepths } from './queue-depth.js';
+import { QUEUE_STATES, QueueDepth, queueDepths } from '../../processing/queue-depth.js';
 
 /** A scrape must answer within Prometheus' timeout even when Redis or Postgres hangs. */
 const READ_TIMEOUT_MS = 2000;
 /** The gauges of one scrape share one read of the shared state. */
 const SNAPSHOT_TTL_MS = 1000;
 
-const DEAD_BY_HANDLER = `SELECT handler, count(*)::int AS count FROM webhook_deliveries WHERE status = 'dead' GROUP BY handler`;
-const BACKLOG = `
-  SELECT count(*)::int AS unfinished, coalesce(extract(epoch from now() - min(received_at)), 0)::float8 AS age
-  FROM webhook_events WHERE status IN ('received', 'queued')`;
-
 interface Snapshot {
   depths?: QueueDepth[];
   dead?: { handler: string; count: number }[];
-  backlog?: { unfinished: number; age: number };
-}
-
-function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${READ_TIMEOUT_MS} ms`)), READ_TIMEOUT_MS);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  backlog?: EventBacklog;
 }
 
 /**
@@ -46,7 +34,8 @@ export class InboxStateCollector implements OnModuleInit {
     private readonly metrics: InboxMetrics,
     private readonly queues: InboxQueues,
     private readonly registry: WebhookHandlerRegistry,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly events: EventStore,
+    private readonly deliveries: DeliveryStore,
   ) {}
 
   onModuleInit(): void {
@@ -66,7 +55,7 @@ export class InboxStateCollector implements OnModuleInit {
       },
     });
     new Gauge({
-      name: 'webhook_queue_jobs',
+      name: 'webhook_inbox_queue_jobs',
       help: 'Jobs in each BullMQ queue by state (waiting, active, delayed, failed).',
       labelNames: ['queue', 'state'] as const,
       registers,
@@ -78,7 +67,7 @@ export class InboxStateCollector implements OnModuleInit {
       },
     });
     new Gauge({
-      name: 'webhook_deliveries_dead',
+      name: 'webhook_inbox_deliveries_dead',
       help: 'Dead deliveries in the database (attempts used up, waiting for a replay or a purge), by handler.',
       labelNames: ['handler'] as const,
       registers,
@@ -91,7 +80,7 @@ export class InboxStateCollector implements OnModuleInit {
       },
     });
     new Gauge({
-      name: 'webhook_events_unfinished',
+      name: 'webhook_inbox_events_unfinished',
       help: 'Events received or queued, not yet processed.',
       registers,
       async collect() {
@@ -101,13 +90,13 @@ export class InboxStateCollector implements OnModuleInit {
       },
     });
     new Gauge({
-      name: 'webhook_events_oldest_unfinished_age_seconds',
+      name: 'webhook_inbox_events_oldest_unfinished_age_seconds',
       help: 'Age of the oldest event not yet processed (received or queued): how far behind processing is.',
       registers,
       async collect() {
         this.reset();
         const { backlog } = await current();
-        if (backlog) this.set(backlog.age);
+        if (backlog) this.set(backlog.ageSeconds);
       },
     });
   }
@@ -122,14 +111,14 @@ export class InboxStateCollector implements OnModuleInit {
 
   private async read(): Promise<Snapshot> {
     const attempt = <T>(what: string, work: () => Promise<T>) =>
-      withTimeout(work(), what).catch((error: Error) => {
+      withTimeout(work(), READ_TIMEOUT_MS, what).catch((error: Error) => {
         this.logger.warn(`metrics: ${error.message}`);
         return undefined;
       });
     const [depths, dead, backlog] = await Promise.all([
       attempt('redis', () => queueDepths(this.queues, this.registry)),
-      attempt('postgres', () => this.dataSource.query<{ handler: string; count: number }[]>(DEAD_BY_HANDLER)),
-      attempt('postgres', async () => (await this.dataSource.query<{ unfinished: number; age: number }[]>(BACKLOG))[0]),
+      attempt('postgres', () => this.deliveries.deadByHandler()),
+      attempt('postgres', () => this.events.backlog()),
     ]);
     return { depths, dead, backlog };
   }

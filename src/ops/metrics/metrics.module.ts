@@ -1,18 +1,13 @@
-import { Global, Module } from '@nestjs/common';
-import { HandlersModule } from '../../processing/processing.module.js';
+import { Module } from '@nestjs/common';
+import { ProcessingModule } from '../../processing/processing.module.js';
 import { InboxMetrics } from './inbox-metrics.js';
 import { InboxStateCollector } from './inbox-state.collector.js';
 import { MetricsController } from './metrics.controller.js';
 
-/**
- * GET /metrics. Global so that the ingestion controller and the delivery processor can record
- * into InboxMetrics (they take it as @Optional(): the inbox also works without this module).
- */
-@Global()
+/** GET /metrics: counters fed by the inbox's lifecycle events, gauges read from the shared state. */
 @Module({
-  imports: [HandlersModule],
+  imports: [ProcessingModule],
   controllers: [MetricsController],
   providers: [InboxMetrics, InboxStateCollector],
-  exports: [InboxMetrics],
 })
 export class MetricsModule {}

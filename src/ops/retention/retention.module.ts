@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
+import { InboxModule } from '../../inbox/inbox.module.js';
 import { RetentionService } from './retention.service.js';
 
 /** The schedule that keeps the inbox from growing forever (RETENTION_DAYS). */
 @Module({
+  imports: [InboxModule],
   providers: [RetentionService],
-  exports: [RetentionService],
 })
 export class RetentionModule {}

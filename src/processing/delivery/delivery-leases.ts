@@ -1,8 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
-import { DataSource } from 'typeorm';
-import { pgPool } from '../../database/pg-pool.js';
+import { DeliveryStore } from '../../inbox/store/delivery.store.js';
 
 /**
  * How long a claimed delivery stays reserved for its job without a renewal. Short, because it is
@@ -14,24 +11,17 @@ export const DELIVERY_LEASE_MS = 60_000;
 /** Renewal period: three renewals per lease, so one slow or failed renewal loses nothing. */
 export const LEASE_RENEWAL_MS = 20_000;
 
-const RENEW = `
-  UPDATE webhook_deliveries SET lease_until = now() + $4::int * interval '1 millisecond'
-  WHERE event_id = ANY($1::uuid[]) AND handler = $2 AND claimed_by = $3 AND status = 'running'`;
-
 /** Keeps the leases of a running job's deliveries alive for as long as the job really runs. */
 @Injectable()
 export class DeliveryLeases {
   private readonly logger = new Logger(DeliveryLeases.name);
-  private readonly pool: Pool;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
-    this.pool = pgPool(dataSource);
-  }
+  constructor(private readonly deliveries: DeliveryStore) {}
 
   async whileRunning<T>(jobId: string, handler: string, eventIds: string[], work: () => Promise<T>): Promise<T> {
     const timer = setInterval(() => {
-      this.pool
-        .query(RENEW, [eventIds, handler, jobId, DELIVERY_LEASE_MS])
+      this.deliveries
+        .renewLeases(handler, eventIds, jobId, DELIVERY_LEASE_MS)
         .catch((error: Error) => this.logger.warn(`could not renew the leases of job ${jobId}: ${error.message}`));
     }, LEASE_RENEWAL_MS);
     try {

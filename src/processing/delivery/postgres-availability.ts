@@ -1,8 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
-import { pgPool } from '../../database/pg-pool.js';
+import { PG_POOL } from '../../database/pg-pool.js';
 import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../../inbox/webhook-inbox.options.js';
 
 /** How often a worker process asks Postgres whether it is there. */
@@ -29,10 +27,10 @@ export class PostgresAvailability implements OnApplicationBootstrap, OnApplicati
   private probing?: Promise<boolean>;
 
   constructor(
-    @InjectDataSource() dataSource: DataSource,
+    @Inject(PG_POOL) appPool: pg.Pool,
     @Inject(WEBHOOK_INBOX_OPTIONS) private readonly options: WebhookInboxOptions,
   ) {
-    const app = pgPool(dataSource).options;
+    const app = appPool.options;
     // The password and TLS key are non-enumerable on pg's options: copy them by name.
     this.probePool = new pg.Pool({
       ...app,

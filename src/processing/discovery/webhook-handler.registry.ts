@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleInit, Type } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { EVENT_TYPE_PATTERN } from '../../ingress/envelope/webhook-envelope.js';
+import { EVENT_TYPE_PATTERN } from '../../shared/event-type.js';
 import {
   ALL_EVENT_TYPES,
   BackoffOptions,
@@ -24,7 +24,7 @@ export const HANDLER_DEFAULTS = {
 export interface RegisteredHandler {
   name: string;
   types: string[];
-  instance: WebhookHandler<any>;
+  instance: WebhookHandler<object>;
   attempts: number;
   backoff: Required<BackoffOptions>;
   dto?: Type<object>;

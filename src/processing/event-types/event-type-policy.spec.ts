@@ -1,9 +1,9 @@
 import { jest } from '@jest/globals';
-import type { DataSource } from 'typeorm';
+import type { Pool } from 'pg';
 import { EventTypePolicy, SUBSCRIPTION_CACHE_TTL_MS } from './event-type-policy.js';
 
-/** A DataSource whose pg Pool answers with whatever `rows` holds (or fails). */
-function fakeDataSource() {
+/** A pg Pool that answers with whatever `rows` holds (or fails). */
+function fakePool() {
   const state = { rows: [] as unknown[], fail: false, calls: 0 };
   const query = jest.fn(async () => {
     state.calls++;
@@ -11,32 +11,32 @@ function fakeDataSource() {
     if (state.fail) throw new Error('connection refused');
     return { rows: state.rows };
   });
-  const dataSource = { driver: { master: { query } } } as unknown as DataSource;
-  return { dataSource, state };
+  const pool = { query } as unknown as Pool;
+  return { pool, state };
 }
 
 describe('EventTypePolicy', () => {
   afterEach(() => jest.useRealTimers());
 
   it('processes every type while no list was ever set', async () => {
-    const { dataSource } = fakeDataSource();
-    const policy = new EventTypePolicy(dataSource);
+    const { pool } = fakePool();
+    const policy = new EventTypePolicy(pool);
     expect(await policy.processes('anything')).toBe(true);
     expect((await policy.current()).version).toBe(0);
   });
 
   it('processes only the listed types in mode "list"', async () => {
-    const { dataSource, state } = fakeDataSource();
+    const { pool, state } = fakePool();
     state.rows = [{ version: '4', mode: 'list', types: ['a', 'b'] }];
-    const policy = new EventTypePolicy(dataSource);
+    const policy = new EventTypePolicy(pool);
     expect([await policy.processes('a'), await policy.processes('b'), await policy.processes('c')]).toEqual([true, true, false]);
   });
 
   it('reads the list once per TTL, with one query for concurrent callers, and at once after invalidate()', async () => {
     jest.useFakeTimers({ doNotFake: ['setImmediate'] });
-    const { dataSource, state } = fakeDataSource();
+    const { pool, state } = fakePool();
     state.rows = [{ version: '1', mode: 'list', types: ['a'] }];
-    const policy = new EventTypePolicy(dataSource);
+    const policy = new EventTypePolicy(pool);
     await Promise.all(Array.from({ length: 20 }, () => policy.processes('a')));
     expect(state.calls).toBe(1);
 
@@ -55,9 +55,9 @@ describe('EventTypePolicy', () => {
 
   it('keeps applying the last list it read while Postgres is unreachable, and fails without one', async () => {
     jest.useFakeTimers({ doNotFake: ['setImmediate'] });
-    const { dataSource, state } = fakeDataSource();
+    const { pool, state } = fakePool();
     state.fail = true;
-    const policy = new EventTypePolicy(dataSource);
+    const policy = new EventTypePolicy(pool);
     await expect(policy.processes('a')).rejects.toThrow('connection refused');
 
     state.fail = false;

@@ -1,8 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { DataSource } from 'typeorm';
-import { pgPool } from '../../database/pg-pool.js';
+import { PG_POOL } from '../../database/pg-pool.js';
 
 /** How long a replica trusts its copy of the subscription list: a change reaches every replica within this. */
 export const SUBSCRIPTION_CACHE_TTL_MS = 2000;
@@ -34,14 +32,11 @@ const CURRENT_VERSION = `
 @Injectable()
 export class EventTypePolicy {
   private readonly logger = new Logger(EventTypePolicy.name);
-  private readonly pool: Pool;
   private snapshot?: SubscriptionSnapshot;
   private loadedAt = 0;
   private loading?: Promise<SubscriptionSnapshot>;
 
-  constructor(@InjectDataSource() dataSource: DataSource) {
-    this.pool = pgPool(dataSource);
-  }
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async processes(type: string): Promise<boolean> {
     const current = await this.current();

@@ -121,7 +121,7 @@ export class PrivatePostgres {
     try {
       await run(command, fullArgs, { timeout: 60_000 });
     } catch (error) {
-      throw new Error(`${name} failed: ${(error as Error).message}\n${this.serverLog().slice(-2000)}`);
+      throw new Error(`${name} failed: ${(error as Error).message}\n${this.serverLog().slice(-2000)}`, { cause: error });
     }
   }
 }

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ATTEMPT_OUTCOMES, type AttemptOutcome } from '../../../inbox/entities/delivery-attempt.entity.js';
-import { DELIVERY_STATUSES, type DeliveryStatus } from '../../../inbox/entities/webhook-delivery.entity.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../../../inbox/lifecycle.js';
 import { EventSummaryDto } from './event-summary.dto.js';
 
 export class AttemptDto {

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../../ingress/envelope/webhook-envelope.js';
-import { EVENT_STATUSES, type EventStatus } from '../../../inbox/entities/webhook-event.entity.js';
+import { EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../../shared/event-type.js';
+import { EVENT_STATUSES, type EventStatus } from '../../../inbox/lifecycle.js';
 
 /**
  * Which events: every field optional, all given ones must match. Query parameters carry no

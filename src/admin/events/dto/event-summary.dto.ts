@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { EVENT_STATUSES, type EventStatus } from '../../../inbox/entities/webhook-event.entity.js';
+import { EVENT_STATUSES, type EventStatus } from '../../../inbox/lifecycle.js';
 
 export class EventSummaryDto {
   @ApiProperty({ format: 'uuid', example: '6f1c2d1e-3b4a-4c5d-8e9f-0a1b2c3d4e5f', description: "The inbox's id." })

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { DELIVERY_STATUSES } from '../../../inbox/entities/webhook-delivery.entity.js';
-import { EVENT_STATUSES } from '../../../inbox/entities/webhook-event.entity.js';
+import { DELIVERY_STATUSES } from '../../../inbox/lifecycle.js';
+import { EVENT_STATUSES } from '../../../inbox/lifecycle.js';
 
 /** A count per status, every status present. */
 const countsOf = (statuses: readonly string[], example: number[]) => ({

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { DELIVERY_STATUSES, type DeliveryStatus } from '../../../inbox/entities/webhook-delivery.entity.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../../../inbox/lifecycle.js';
 import { EventFilterDto } from '../../events/dto/event-filter.dto.js';
 
 const HANDLER_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { EVENT_STATUSES } from '../../../inbox/entities/webhook-event.entity.js';
+import { EVENT_STATUSES } from '../../../inbox/lifecycle.js';
 import { QueueCountsDto } from '../../handlers/dto/handlers.dto.js';
 
 /** A count per event status, every status present. */

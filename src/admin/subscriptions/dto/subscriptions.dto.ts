@@ -12,7 +12,7 @@ import {
   Min,
   Max,
 } from 'class-validator';
-import { EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../../ingress/envelope/webhook-envelope.js';
+import { EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../../shared/event-type.js';
 
 export const SUBSCRIPTION_MODES = ['all', 'list'] as const;
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../../ingress/envelope/webhook-envelope.js';
+import { EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../../shared/event-type.js';
 
 export class SendTestWebhookDto {
   @ApiPropertyOptional({ example: 'subscription_user_create', default: 'webhook_inbox.test' })

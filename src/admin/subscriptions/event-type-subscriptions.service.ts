@@ -1,17 +1,17 @@
 import { BadRequestException, ConflictException, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, LessThan, Repository } from 'typeorm';
-import { ALL_EVENT_TYPES } from '../api/on-webhook.decorator.js';
-import { EventTypePolicy, SUBSCRIPTION_CACHE_TTL_MS } from './event-type-policy.js';
-import { WebhookHandlerRegistry } from '../discovery/webhook-handler.registry.js';
+import { ALL_EVENT_TYPES } from '../../processing/api/on-webhook.decorator.js';
+import { EventTypePolicy, SUBSCRIPTION_CACHE_TTL_MS } from '../../processing/event-types/event-type-policy.js';
+import { WebhookHandlerRegistry } from '../../processing/discovery/webhook-handler.registry.js';
 import type {
   PutSubscriptionsDto,
   PutSubscriptionsResultDto,
   SubscriptionChangeDto,
   SubscriptionHistoryQueryDto,
   SubscriptionListDto,
-} from '../../admin/subscriptions/dto/subscriptions.dto.js';
-import { SubscriptionVersion } from './subscription-version.entity.js';
+} from './dto/subscriptions.dto.js';
+import { SubscriptionVersion } from '../../processing/event-types/subscription-version.entity.js';
 
 // Serialises writers so that two operators saving at once produce two clean versions, not a lost update.
 const WRITE_LOCK_KEY = 4_711_002;

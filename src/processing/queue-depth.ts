@@ -1,5 +1,5 @@
-import type { InboxQueues } from '../../inbox/inbox-queues.js';
-import type { WebhookHandlerRegistry } from '../../processing/discovery/webhook-handler.registry.js';
+import type { InboxQueues } from '../inbox/inbox-queues.js';
+import type { WebhookHandlerRegistry } from './discovery/webhook-handler.registry.js';
 
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 export type QueueState = (typeof QUEUE_STATES)[number];

@@ -1,13 +1,15 @@
 import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DeliveryStore, type ReopenedDelivery } from '../../inbox/store/delivery.store.js';
+import { EventStore } from '../../inbox/store/event.store.js';
 import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { InboxQueues } from '../../inbox/inbox-queues.js';
-import type { DeliveryStatus } from '../../inbox/entities/webhook-delivery.entity.js';
-import { RegisteredHandler, WebhookHandlerRegistry } from '../discovery/webhook-handler.registry.js';
-import { WebhookEvent } from '../../inbox/entities/webhook-event.entity.js';
-import { filteredEvents } from '../../admin/events/admin-events.service.js';
-import { CURSOR_MICROS_SQL, EventCursor } from '../../admin/events/event-cursor.js';
+import type { DeliveryStatus } from '../../inbox/lifecycle.js';
+import { RegisteredHandler, WebhookHandlerRegistry } from '../../processing/discovery/webhook-handler.registry.js';
+import { WebhookEventEntity } from '../../inbox/entities/webhook-event.entity.js';
+import { filteredEvents } from '../events/admin-events.service.js';
+import { CURSOR_MICROS_SQL, EventCursor } from '../events/event-cursor.js';
 import type {
   BulkReplayAcceptedDto,
   EventReplayResultDto,
@@ -15,49 +17,10 @@ import type {
   ReplayedDeliveryDto,
   ReplaySelectionDto,
   SkippedDeliveryDto,
-} from '../../admin/replay/dto/replay.dto.js';
+} from './dto/replay.dto.js';
 
 const BULK_BATCH = 500;
 const IN_PROGRESS: ReadonlySet<string> = new Set<DeliveryStatus>(['pending', 'running', 'retrying']);
-
-// Re-opens finished deliveries. The attempt count is kept (the attempt log keeps numbering on) and
-// the budget renewed: max_attempts = attempts so far + the handler's attempts. Only finished rows
-// qualify, re-checked under the row lock, so a delivery that is pending or running is never
-// queued twice: replaying twice in a row finds nothing left to do the second time.
-const REOPEN = `
-  WITH chosen AS (
-    SELECT d.id, d.status FROM webhook_deliveries d
-    WHERE d.event_id = ANY($1::uuid[]) AND d.handler = ANY($2::text[]) AND d.status = ANY($4::text[])
-    FOR UPDATE
-  )
-  UPDATE webhook_deliveries d
-  SET status = 'pending', max_attempts = d.attempts + h.attempts, next_attempt_at = NULL,
-      lease_until = NULL, claimed_by = NULL, updated_at = now()
-  FROM chosen, unnest($2::text[], $3::int[]) AS h(handler, attempts)
-  WHERE d.id = chosen.id AND h.handler = d.handler AND d.status = ANY($4::text[])
-  RETURNING d.id, d.event_id, d.handler, chosen.status AS previous_status`;
-
-// Handlers added after the event was dispatched (or an event that was ignored) get their delivery now.
-const CREATE_MISSING = `
-  INSERT INTO webhook_deliveries (event_id, handler, max_attempts)
-  SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[])
-  ON CONFLICT (event_id, handler) DO NOTHING
-  RETURNING id, event_id, handler`;
-
-const REQUEUE_EVENTS = `UPDATE webhook_events SET status = 'queued', processed_at = NULL WHERE id = ANY($1::uuid[])`;
-
-interface Reopened {
-  id: string;
-  event_id: string;
-  handler: string;
-  previous_status: DeliveryStatus | 'missing';
-}
-
-/** The rows a statement returned, whatever the command (TypeORM wraps UPDATE results otherwise). */
-async function rows<T>(manager: EntityManager, sql: string, parameters: unknown[]): Promise<T[]> {
-  const result = await manager.queryRunner!.query(sql, parameters, true);
-  return result.records as T[];
-}
 
 interface Selection {
   all: boolean;
@@ -78,9 +41,11 @@ export class EventReplayService implements OnApplicationShutdown {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @InjectRepository(WebhookEvent) private readonly events: Repository<WebhookEvent>,
+    @InjectRepository(WebhookEventEntity) private readonly events: Repository<WebhookEventEntity>,
     private readonly registry: WebhookHandlerRegistry,
     private readonly queues: InboxQueues,
+    private readonly eventStore: EventStore,
+    private readonly deliveries: DeliveryStore,
   ) {}
 
   async replayEvent(eventId: string, options: ReplaySelectionDto): Promise<EventReplayResultDto> {
@@ -168,45 +133,31 @@ export class EventReplayService implements OnApplicationShutdown {
   }
 
   /** One transaction: re-open the chosen deliveries, create the missing ones, mark their events queued. */
-  private reopen(events: Pick<WebhookEvent, 'id' | 'type'>[], selection: Selection): Promise<Reopened[]> {
+  private reopen(events: Pick<WebhookEventEntity, 'id' | 'type'>[], selection: Selection): Promise<ReopenedDelivery[]> {
     const handlers = selection.handler ? [selection.handler] : this.registry.all();
     // A single handler named explicitly runs again whatever it did before; otherwise only the dead
     // ones do, unless `all`.
     const statuses: DeliveryStatus[] = selection.all || selection.handler ? ['dead', 'succeeded'] : ['dead'];
     return this.dataSource.transaction(async (manager: EntityManager) => {
       const ids = events.map((event) => event.id);
-      const reopened = await rows<Reopened>(manager, REOPEN, [
-        ids,
-        handlers.map((h) => h.name),
-        handlers.map((h) => h.attempts),
-        statuses,
-      ]);
+      const reopened = await this.deliveries.reopen(manager, ids, handlers, statuses);
       if (selection.all || selection.handler) {
-        const missing = { eventIds: [] as string[], handlers: [] as string[], maxAttempts: [] as number[] };
+        const missing: { eventId: string; handler: string; maxAttempts: number }[] = [];
         for (const event of events) {
           for (const handler of this.registry.handlersFor(event.type)) {
             if (selection.handler && handler !== selection.handler) continue;
-            missing.eventIds.push(event.id);
-            missing.handlers.push(handler.name);
-            missing.maxAttempts.push(handler.attempts);
+            missing.push({ eventId: event.id, handler: handler.name, maxAttempts: handler.attempts });
           }
         }
-        if (missing.eventIds.length > 0) {
-          const created = await rows<Omit<Reopened, 'previous_status'>>(manager, CREATE_MISSING, [
-            missing.eventIds,
-            missing.handlers,
-            missing.maxAttempts,
-          ]);
-          reopened.push(...created.map((row) => ({ ...row, previous_status: 'missing' as const })));
-        }
+        reopened.push(...(await this.deliveries.createMissing(manager, missing)));
       }
-      if (reopened.length > 0) await manager.query(REQUEUE_EVENTS, [[...new Set(reopened.map((row) => row.event_id))]]);
+      await this.eventStore.requeueForReplay(manager, [...new Set(reopened.map((row) => row.event_id))]);
       return reopened;
     });
   }
 
   /** After the commit: one job per handler. False when Redis refused; the relay picks the rows up later. */
-  private async enqueue(reopened: Reopened[], key: string): Promise<boolean> {
+  private async enqueue(reopened: ReopenedDelivery[], key: string): Promise<boolean> {
     const byHandler = new Map<string, string[]>();
     for (const row of reopened) byHandler.set(row.handler, [...(byHandler.get(row.handler) ?? []), row.event_id]);
     try {
@@ -220,14 +171,11 @@ export class EventReplayService implements OnApplicationShutdown {
 
   /** Why each delivery in scope was left alone. */
   private async skipped(
-    event: Pick<WebhookEvent, 'id' | 'type'>,
+    event: Pick<WebhookEventEntity, 'id' | 'type'>,
     selection: Selection,
     replayed: Set<string>,
   ): Promise<SkippedDeliveryDto[]> {
-    const rows: { handler: string; status: DeliveryStatus }[] = await this.dataSource.query(
-      'SELECT handler, status FROM webhook_deliveries WHERE event_id = $1 ORDER BY handler',
-      [event.id],
-    );
+    const rows = await this.deliveries.ofEvent(event.id);
     const skipped: SkippedDeliveryDto[] = [];
     for (const row of rows) {
       if (replayed.has(row.handler) || (selection.handler && row.handler !== selection.handler.name)) continue;

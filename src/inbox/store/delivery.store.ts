@@ -1,0 +1,339 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool, QueryConfig } from 'pg';
+import type { EntityManager } from 'typeorm';
+import { PG_POOL } from '../../database/pg-pool.js';
+import { inTransaction } from '../../database/pg-transaction.js';
+import type { AttemptOutcome } from '../entities/delivery-attempt.entity.js';
+import { deliveryTransition, eventTransition, statusIn, type DeliveryStatus } from '../lifecycle.js';
+import { EventStore } from './event.store.js';
+
+type Statement = Pick<QueryConfig, 'name' | 'text'>;
+
+/** A delivery taken by a run, with what the handler needs of its event. */
+export interface ClaimedDelivery {
+  id: string;
+  event_id: string;
+  attempts: number;
+  max_attempts: number;
+  type: string;
+  source: string;
+  external_id: string;
+  payload: Record<string, unknown>;
+  received_at: Date;
+}
+
+/** The deliveries to create for a batch of events, and which events no handler takes. */
+export interface DeliveryPlan {
+  ignoredEventIds: string[];
+  handledEventIds: string[];
+  deliveries: { eventId: string; handler: string; maxAttempts: number }[];
+}
+
+/** The outcome of one finished attempt, as recorded. */
+export interface AttemptRecord {
+  deliveryId: string;
+  attempt: number;
+  outcome: AttemptOutcome;
+  startedAt: Date;
+  finishedAt: Date;
+  error: string | null;
+  stack: string | null;
+  /** The delivery's new status; undefined when the handler's transaction already recorded it. */
+  status?: Extract<DeliveryStatus, 'succeeded' | 'retrying' | 'dead'>;
+  nextAttemptAt?: Date | null;
+}
+
+export interface StuckDelivery {
+  id: string;
+  event_id: string;
+  handler: string;
+  status: DeliveryStatus;
+  attempts: number;
+  max_attempts: number;
+}
+
+export interface ReopenedDelivery {
+  id: string;
+  event_id: string;
+  handler: string;
+  previous_status: DeliveryStatus | 'missing';
+}
+
+const EVENT_IGNORED = eventTransition(['received', 'queued'], 'ignored');
+const EVENT_QUEUED = eventTransition(['received'], 'queued');
+const CLAIMED = deliveryTransition(['pending', 'retrying', 'running'], 'running');
+const SUCCEEDED = deliveryTransition(['running'], 'succeeded');
+const RETRYING_OR_DEAD = [deliveryTransition(['running'], 'retrying'), deliveryTransition(['running'], 'dead')];
+const ABANDONED = deliveryTransition(['running'], 'dead');
+const REOPENED = deliveryTransition(['dead', 'succeeded'], 'pending');
+
+// Plans the work for a batch of events in one round trip: events no handler takes become
+// `ignored`, the others get one delivery per handler. ON CONFLICT makes a second dispatch of the
+// same event (relay, replayed job) create nothing.
+const PLAN: Statement = {
+  name: 'webhook-inbox:plan-deliveries',
+  text: `
+  WITH ignored AS (
+    UPDATE webhook_events e SET status = '${EVENT_IGNORED.to}', processed_at = now()
+    FROM unnest($1::uuid[]) AS k(id)
+    WHERE e.id = k.id AND ${EVENT_IGNORED.guard('e.status')}
+  ),
+  queued AS (
+    UPDATE webhook_events e SET status = '${EVENT_QUEUED.to}'
+    FROM unnest($2::uuid[]) AS k(id)
+    WHERE e.id = k.id AND ${EVENT_QUEUED.guard('e.status')}
+  )
+  INSERT INTO webhook_deliveries (event_id, handler, max_attempts)
+  SELECT d.event_id, d.handler, d.max_attempts
+  FROM unnest($3::uuid[], $4::text[], $5::int[]) AS d(event_id, handler, max_attempts)
+  JOIN webhook_events e ON e.id = d.event_id AND ${statusIn('e.status', ['received', 'queued'])}
+  ON CONFLICT (event_id, handler) DO NOTHING
+  RETURNING event_id, handler`,
+};
+
+// Takes the deliveries of this job that are due. A row stays claimed (`running`) under this job's
+// id: if the job is run again (BullMQ stalled-job recovery after a crash) it takes them back;
+// anything else waits for the lease to pass (the relay then re-queues it). "Is it due?" is one
+// CASE, which no index matches: as OR-ed status tests the planner reads every pending delivery of
+// the handler through the (handler, status) index instead.
+const CLAIM: Statement = {
+  name: 'webhook-inbox:claim-deliveries',
+  text: `
+  UPDATE webhook_deliveries d
+  SET status = '${CLAIMED.to}', attempts = d.attempts + 1, claimed_by = $3,
+      first_attempt_at = coalesce(d.first_attempt_at, now()), last_attempt_at = now(),
+      lease_until = now() + $4::int * interval '1 millisecond', updated_at = now()
+  FROM unnest($1::uuid[]) AS k(event_id), webhook_events e
+  WHERE d.event_id = k.event_id AND d.handler = $2 AND e.id = d.event_id
+    AND CASE d.status
+          WHEN 'pending' THEN true
+          WHEN 'retrying' THEN d.next_attempt_at <= now() + interval '1 second'
+          WHEN 'running' THEN d.claimed_by = $3 OR d.lease_until < now()
+          ELSE false
+        END
+  RETURNING d.id, d.event_id, d.attempts, d.max_attempts, e.type, e.source, e.external_id, e.payload, e.received_at`,
+};
+
+// The outcomes and the attempts of a whole job in one round trip. `attempts = u.attempt` ignores
+// rows that another run has taken over meanwhile (the attempt itself is still recorded: it ran).
+const RECORD: Statement = {
+  name: 'webhook-inbox:record-attempts',
+  text: `
+  WITH u AS (
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[], $6::timestamptz[])
+      AS u(id, attempt, status, error, duration_ms, next_attempt_at)
+  ),
+  outcomes AS (
+    UPDATE webhook_deliveries d
+    SET status = u.status, last_error = u.error, duration_ms = u.duration_ms, next_attempt_at = u.next_attempt_at,
+        lease_until = NULL, claimed_by = NULL, updated_at = now()
+    FROM u
+    WHERE d.id = u.id AND d.attempts = u.attempt AND ${RETRYING_OR_DEAD[0].guard('d.status')}
+  )
+  INSERT INTO webhook_delivery_attempts
+    (delivery_id, attempt, outcome, started_at, finished_at, duration_ms, error_message, error_stack)
+  SELECT * FROM unnest($7::uuid[], $8::int[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::int[], $13::text[], $14::text[])`,
+};
+
+const LOCK_IF_OWNED = 'SELECT status, attempts FROM webhook_deliveries WHERE id = $1 FOR UPDATE';
+
+const MARK_SUCCEEDED = `
+  UPDATE webhook_deliveries SET status = '${SUCCEEDED.to}', last_error = NULL, lease_until = NULL, claimed_by = NULL,
+    duration_ms = $2, updated_at = now()
+  WHERE id = $1 AND ${SUCCEEDED.guard('status')}`;
+
+const RENEW_LEASES = `
+  UPDATE webhook_deliveries SET lease_until = now() + $4::int * interval '1 millisecond'
+  WHERE event_id = ANY($1::uuid[]) AND handler = $2 AND claimed_by = $3 AND status = 'running'`;
+
+// Deliveries whose job is gone: never started, abandoned by a crashed worker past its lease, or a
+// retry whose delayed job was lost.
+const STUCK = `
+  SELECT id, event_id, handler, status, attempts, max_attempts FROM webhook_deliveries
+  WHERE status IN ('pending', 'running', 'retrying') AND updated_at < now() - $1::int * interval '1 millisecond'
+    AND (status = 'pending'
+      OR (status = 'running' AND lease_until < now())
+      OR (status = 'retrying' AND next_attempt_at < now() - interval '30 seconds'))
+  LIMIT $2
+  FOR UPDATE SKIP LOCKED`;
+
+const TOUCH = `UPDATE webhook_deliveries SET updated_at = now() WHERE id = ANY($1::uuid[])`;
+
+// A delivery whose last allowed attempt never finished (its worker died every time, e.g. the
+// event makes the process crash) is not run again: it is dead, so that it cannot loop forever.
+const ABANDON = `
+  UPDATE webhook_deliveries
+  SET status = '${ABANDONED.to}', last_error = 'the worker stopped during the last attempt (crashed or was killed)',
+      lease_until = NULL, claimed_by = NULL, updated_at = now()
+  WHERE id = ANY($1::uuid[]) AND ${ABANDONED.guard('status')}`;
+
+// Re-opens finished deliveries. The attempt count is kept (the attempt log keeps numbering on) and
+// the budget renewed: max_attempts = attempts so far + the handler's attempts. Only finished rows
+// qualify, re-checked under the row lock, so a delivery that is pending or running is never
+// queued twice: replaying twice in a row finds nothing left to do the second time.
+const REOPEN = `
+  WITH chosen AS (
+    SELECT d.id, d.status FROM webhook_deliveries d
+    WHERE d.event_id = ANY($1::uuid[]) AND d.handler = ANY($2::text[]) AND d.status = ANY($4::text[])
+    FOR UPDATE
+  )
+  UPDATE webhook_deliveries d
+  SET status = '${REOPENED.to}', max_attempts = d.attempts + h.attempts, next_attempt_at = NULL,
+      lease_until = NULL, claimed_by = NULL, updated_at = now()
+  FROM chosen, unnest($2::text[], $3::int[]) AS h(handler, attempts)
+  WHERE d.id = chosen.id AND h.handler = d.handler AND d.status = ANY($4::text[])
+  RETURNING d.id, d.event_id, d.handler, chosen.status AS previous_status`;
+
+// Handlers added after the event was dispatched (or an event that was ignored) get their delivery now.
+const CREATE_MISSING = `
+  INSERT INTO webhook_deliveries (event_id, handler, max_attempts)
+  SELECT * FROM unnest($1::uuid[], $2::text[], $3::int[])
+  ON CONFLICT (event_id, handler) DO NOTHING
+  RETURNING id, event_id, handler`;
+
+const OF_EVENT = 'SELECT handler, status FROM webhook_deliveries WHERE event_id = $1 ORDER BY handler';
+const COUNTS_BY_HANDLER = 'SELECT handler, status, count(*)::int AS count FROM webhook_deliveries GROUP BY handler, status';
+const DEAD_BY_HANDLER = `SELECT handler, count(*)::int AS count FROM webhook_deliveries WHERE status = 'dead' GROUP BY handler`;
+
+/** The rows a statement returned through TypeORM, whatever the command (it wraps UPDATE results otherwise). */
+async function rowsOf<T>(manager: EntityManager, sql: string, parameters: unknown[]): Promise<T[]> {
+  const result = await manager.queryRunner!.query(sql, parameters, true);
+  return result.records as T[];
+}
+
+/** Every statement on webhook_deliveries and webhook_delivery_attempts. */
+@Injectable()
+export class DeliveryStore {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly events: EventStore,
+  ) {}
+
+  /** Marks ignored events, queues the others and creates their deliveries; returns those created. */
+  async plan(plan: DeliveryPlan): Promise<{ event_id: string; handler: string }[]> {
+    const { rows } = await this.pool.query<{ event_id: string; handler: string }>({
+      ...PLAN,
+      values: [
+        plan.ignoredEventIds,
+        plan.handledEventIds,
+        plan.deliveries.map((d) => d.eventId),
+        plan.deliveries.map((d) => d.handler),
+        plan.deliveries.map((d) => d.maxAttempts),
+      ],
+    });
+    return rows;
+  }
+
+  /** Takes the due deliveries of `handler` for these events under `claim`, counting an attempt on each. */
+  async claim(handler: string, eventIds: readonly string[], claim: string, leaseMs: number): Promise<ClaimedDelivery[]> {
+    const { rows } = await this.pool.query<ClaimedDelivery>({ ...CLAIM, values: [eventIds, handler, claim, leaseMs] });
+    return rows;
+  }
+
+  /**
+   * Inside a handler's transaction: locks the delivery and says whether this run still owns it
+   * (no other run took it over meanwhile).
+   */
+  async lockIfOwned(manager: EntityManager, deliveryId: string, attempt: number): Promise<boolean> {
+    const rows: { status: DeliveryStatus; attempts: number }[] = await manager.query(LOCK_IF_OWNED, [deliveryId]);
+    return rows[0]?.status === 'running' && rows[0].attempts === attempt;
+  }
+
+  /** Inside a handler's transaction: the success mark that commits with the handler's effect. */
+  async markSucceeded(manager: EntityManager, deliveryId: string, durationMs: number): Promise<void> {
+    await manager.query(MARK_SUCCEEDED, [deliveryId, durationMs]);
+  }
+
+  /** Records the attempts of a run and the outcomes not recorded by a handler's transaction. */
+  async record(attempts: readonly AttemptRecord[]): Promise<void> {
+    if (attempts.length === 0) return;
+    const outcomes = attempts.filter((a) => a.status !== undefined);
+    await this.pool.query({
+      ...RECORD,
+      values: [
+        outcomes.map((o) => o.deliveryId),
+        outcomes.map((o) => o.attempt),
+        outcomes.map((o) => o.status),
+        outcomes.map((o) => o.error),
+        outcomes.map((o) => durationOf(o)),
+        outcomes.map((o) => o.nextAttemptAt ?? null),
+        attempts.map((a) => a.deliveryId),
+        attempts.map((a) => a.attempt),
+        attempts.map((a) => a.outcome),
+        attempts.map((a) => a.startedAt),
+        attempts.map((a) => a.finishedAt),
+        attempts.map((a) => durationOf(a)),
+        attempts.map((a) => a.error),
+        attempts.map((a) => a.stack),
+      ],
+    });
+  }
+
+  async renewLeases(handler: string, eventIds: readonly string[], claim: string, leaseMs: number): Promise<void> {
+    await this.pool.query(RENEW_LEASES, [eventIds, handler, claim, leaseMs]);
+  }
+
+  /**
+   * Takes up to `limit` deliveries untouched for `stuckAfterMs` whose job is gone, under row locks.
+   * Those whose last allowed attempt never finished are marked dead (and their events finished);
+   * the others go to `requeue` and are touched, so the next pass waits for them again.
+   */
+  recoverStuck(
+    stuckAfterMs: number,
+    limit: number,
+    requeue: (deliveries: StuckDelivery[]) => Promise<void>,
+  ): Promise<{ requeued: number; abandoned: number }> {
+    return inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<StuckDelivery>(STUCK, [stuckAfterMs, limit]);
+      if (rows.length === 0) return { requeued: 0, abandoned: 0 };
+      const abandoned = rows.filter((row) => row.status === 'running' && row.attempts >= row.max_attempts);
+      const again = rows.filter((row) => !abandoned.includes(row));
+      await requeue(again);
+      await client.query(TOUCH, [again.map((row) => row.id)]);
+      if (abandoned.length > 0) {
+        await client.query(ABANDON, [abandoned.map((row) => row.id)]);
+        await this.events.finish(abandoned.map((row) => row.event_id), client);
+      }
+      return { requeued: again.length, abandoned: abandoned.length };
+    });
+  }
+
+  /** Replay: re-opens the deliveries of these handlers in `statuses` (inside the replay's transaction). */
+  reopen(
+    manager: EntityManager,
+    eventIds: readonly string[],
+    handlers: readonly { name: string; attempts: number }[],
+    statuses: readonly DeliveryStatus[],
+  ): Promise<ReopenedDelivery[]> {
+    for (const status of statuses) if (!REOPENED.from.includes(status)) throw new Error(`cannot reopen a ${status} delivery`);
+    return rowsOf<ReopenedDelivery>(manager, REOPEN, [eventIds, handlers.map((h) => h.name), handlers.map((h) => h.attempts), statuses]);
+  }
+
+  /** Replay: creates the deliveries that do not exist yet (inside the replay's transaction). */
+  async createMissing(
+    manager: EntityManager,
+    deliveries: readonly { eventId: string; handler: string; maxAttempts: number }[],
+  ): Promise<ReopenedDelivery[]> {
+    if (deliveries.length === 0) return [];
+    const created = await rowsOf<Omit<ReopenedDelivery, 'previous_status'>>(manager, CREATE_MISSING, [
+      deliveries.map((d) => d.eventId),
+      deliveries.map((d) => d.handler),
+      deliveries.map((d) => d.maxAttempts),
+    ]);
+    return created.map((row) => ({ ...row, previous_status: 'missing' as const }));
+  }
+
+  async ofEvent(eventId: string): Promise<{ handler: string; status: DeliveryStatus }[]> {
+    return (await this.pool.query(OF_EVENT, [eventId])).rows;
+  }
+
+  async countsByHandler(): Promise<{ handler: string; status: DeliveryStatus; count: number }[]> {
+    return (await this.pool.query(COUNTS_BY_HANDLER)).rows;
+  }
+
+  async deadByHandler(): Promise<{ handler: string; count: number }[]> {
+    return (await this.pool.query(DEAD_BY_HANDLER)).rows;
+  }
+}
+
+const durationOf = (attempt: AttemptRecord) => attempt.finishedAt.getTime() - attempt.startedAt.getTime();

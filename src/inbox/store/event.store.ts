@@ -1,0 +1,330 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool, PoolClient, QueryConfig } from 'pg';
+import type { EntityManager } from 'typeorm';
+import { ASYNC_COMMIT } from '../../database/async-commit.js';
+import { PG_POOL } from '../../database/pg-pool.js';
+import { inTransaction } from '../../database/pg-transaction.js';
+import { eventTransition, statusIn, UNFINISHED_DELIVERY_STATUSES, type EventStatus } from '../lifecycle.js';
+
+type Statement = Pick<QueryConfig, 'name' | 'text'>;
+
+/** One event to commit. `payloadJson` is the raw body text: Postgres parses it into jsonb once. */
+export interface NewEvent {
+  source: string;
+  externalId: string;
+  type: string;
+  payloadJson: string;
+  headers: Record<string, string>;
+}
+
+export interface StoredEventKey {
+  id: string;
+  source: string;
+  external_id: string;
+  duplicate: boolean;
+}
+
+export interface EventBacklog {
+  unfinished: number;
+  oldest: Date | null;
+  /** Seconds since the oldest unfinished event was received; 0 without one. */
+  ageSeconds: number;
+}
+
+const TO_QUEUED_BY_INGESTION = eventTransition(['received'], 'queued');
+const TO_QUEUED_BY_RELAY = eventTransition(['received', 'queued'], 'queued');
+const TO_QUEUED_BY_REPLAY = eventTransition(['received', 'queued', 'processed', 'failed', 'ignored'], 'queued');
+const TO_PROCESSED = eventTransition(['received', 'queued'], 'processed');
+const TO_FAILED = eventTransition(['received', 'queued'], 'failed');
+const UNFINISHED = statusIn('d.status', UNFINISHED_DELIVERY_STATUSES);
+
+/**
+ * The whole batch in one round trip: insert what is new and, in the same statement, return the
+ * stored id of every row that already existed. The statement reads the table as it was when it
+ * started, so the rows it inserts itself are not reported twice. Named, so that each connection
+ * parses and plans it once. (Sending the rows as one JSON document instead of arrays saved the
+ * client its array escaping but cost Postgres more than twice the CPU per row: measured, dropped.)
+ */
+const INSERT_BATCH: Statement = {
+  name: 'webhook-inbox:write-events',
+  text: `
+  WITH incoming AS MATERIALIZED (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[])
+      AS i(source, external_id, type, payload, headers)
+  ),
+  inserted AS (
+    INSERT INTO webhook_events (source, external_id, type, payload, headers)
+    SELECT source, external_id, type, payload, headers FROM incoming
+    -- Every writer takes the unique-key locks in the same order, so two replicas inserting
+    -- overlapping batches wait for each other instead of deadlocking.
+    ORDER BY source, external_id
+    ON CONFLICT (source, external_id) DO NOTHING
+    RETURNING id, source, external_id
+  )
+  SELECT id, source, external_id, false AS duplicate FROM inserted
+  UNION ALL
+  SELECT e.id, e.source, e.external_id, true AS duplicate
+  FROM incoming i JOIN webhook_events e ON e.source = i.source AND e.external_id = i.external_id`,
+};
+
+const FIND_BY_KEYS: Statement = {
+  name: 'webhook-inbox:find-events',
+  text: `
+  SELECT e.id, e.source, e.external_id, true AS duplicate
+  FROM unnest($1::text[], $2::text[]) AS k(source, external_id)
+  JOIN webhook_events e ON e.source = k.source AND e.external_id = k.external_id`,
+};
+
+// Committed asynchronously (see ASYNC_COMMIT): the mark only spares the relay a second dispatch.
+const MARK_QUEUED: Statement = {
+  name: 'webhook-inbox:mark-queued',
+  text: `
+  WITH ${ASYNC_COMMIT}
+  UPDATE webhook_events e SET status = '${TO_QUEUED_BY_INGESTION.to}'
+  FROM async_commit, unnest($1::uuid[]) AS k(id)
+  WHERE e.id = k.id AND ${TO_QUEUED_BY_INGESTION.guard('e.status')}`,
+};
+
+const WAITING_EVENTS: Statement = {
+  name: 'webhook-inbox:waiting-events',
+  text: `
+  SELECT e.id, e.type FROM unnest($1::uuid[]) AS k(id)
+  JOIN webhook_events e ON e.id = k.id
+  WHERE ${statusIn('e.status', ['received', 'queued'])}`,
+};
+
+/**
+ * The finish rule, the one statement that applies it: an event is finished when it has
+ * deliveries and none of them can still run; `failed` if any is dead, else `processed`. Only
+ * `received` and `queued` events are finished; a finished event changes again only by replay.
+ * Run as a statement of its own after the outcomes committed: it must see what other jobs (other
+ * handlers of the same event) committed meanwhile, or two handlers finishing together would each
+ * wait for the other and leave the event unfinished.
+ */
+const FINISH: Statement = {
+  name: 'webhook-inbox:finish-events',
+  text: `
+  UPDATE webhook_events e
+  SET status = CASE WHEN EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status = 'dead')
+                    THEN '${TO_FAILED.to}' ELSE '${TO_PROCESSED.to}' END,
+      processed_at = now()
+  FROM unnest($1::uuid[]) AS k(id)
+  WHERE e.id = k.id AND ${TO_PROCESSED.guard('e.status')}
+    AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)
+    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND ${UNFINISHED})
+  RETURNING e.id, e.status`,
+};
+
+// Events committed but never queued (Redis was down, the process died between commit and enqueue).
+const UNQUEUED = `
+  SELECT id FROM webhook_events
+  WHERE status = 'received' AND received_at < now() - $1::int * interval '1 millisecond'
+  ORDER BY received_at
+  LIMIT $2
+  FOR UPDATE SKIP LOCKED`;
+
+// The two checks below look at the oldest queued events only (a bounded window, so that a large
+// backlog of events that are simply waiting for their handlers costs a fixed amount per pass):
+// an event stuck for good ends up among the oldest.
+const OLDEST_QUEUED = `
+  SELECT id FROM webhook_events
+  WHERE status = 'queued' AND received_at < now() - interval '5 seconds'
+  ORDER BY received_at
+  LIMIT $3`;
+
+// Queued events with no delivery planned and not ignored: their dispatch job was lost (Redis
+// restarted without the last second of its AOF, a failover to a lagging replica). queued_at is set
+// by the relay; events queued by ingestion have it NULL and received_at instead.
+const LOST_DISPATCHES = `
+  SELECT e.id FROM webhook_events e
+  WHERE e.id IN (${OLDEST_QUEUED})
+    AND coalesce(e.queued_at, e.received_at) < now() - $1::int * interval '1 millisecond'
+    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)
+  LIMIT $2
+  FOR UPDATE OF e SKIP LOCKED`;
+
+const MARK_QUEUED_BY_RELAY = `
+  UPDATE webhook_events SET status = '${TO_QUEUED_BY_RELAY.to}', queued_at = now()
+  WHERE id = ANY($1::uuid[]) AND ${TO_QUEUED_BY_RELAY.guard('status')}`;
+
+// Events whose deliveries have all ended but that were never marked finished: the worker died
+// (or Postgres went away) between the last delivery's outcome and the event's mark.
+const STRANDED = `
+  SELECT e.id FROM webhook_events e
+  WHERE e.id IN (${OLDEST_QUEUED.replace('$3', '$2')})
+    AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)
+    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND ${UNFINISHED})
+  LIMIT $1
+  FOR UPDATE OF e SKIP LOCKED`;
+
+const REQUEUE_FOR_REPLAY = `
+  UPDATE webhook_events SET status = '${TO_QUEUED_BY_REPLAY.to}', processed_at = NULL
+  WHERE id = ANY($1::uuid[]) AND ${TO_QUEUED_BY_REPLAY.guard('status')}`;
+
+// Two short backward scans of ix_webhook_events_status_received.
+const BACKLOG = `
+  SELECT count(*)::int AS unfinished, min(received_at) AS oldest,
+         coalesce(extract(epoch from now() - min(received_at)), 0)::float8 AS age
+  FROM webhook_events WHERE status IN ('received', 'queued')`;
+
+// One range scan of ix_webhook_events_received for both windows.
+const RECENT_COUNTS = `
+  SELECT type, status,
+         count(*) FILTER (WHERE received_at >= now() - interval '1 hour')::int AS last_hour,
+         count(*)::int AS last_day
+  FROM webhook_events
+  WHERE received_at >= now() - interval '1 day'
+  GROUP BY type, status`;
+
+const LAG = `
+  SELECT count(*)::int AS processed,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch from processed_at - received_at)) * 1000 AS p50,
+         percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch from processed_at - received_at)) * 1000 AS p95
+  FROM webhook_events
+  WHERE received_at >= now() - $1::interval AND status = 'processed'`;
+
+const COUNTS_BY_TYPE = `
+  SELECT type, status, count(*)::int AS count, max(received_at) AS last_seen
+  FROM webhook_events GROUP BY type, status`;
+
+const PURGE_BATCH = 1000;
+const PURGE_PAUSE_MS = 20;
+
+// One status at a time, no ORDER BY: a plain range scan of ix_webhook_events_status_received that
+// stops at the limit. SKIP LOCKED: never waits on a row a worker is updating. Deliveries and
+// attempts go with their event (ON DELETE CASCADE).
+const DELETE_BATCH = `
+  DELETE FROM webhook_events
+  WHERE id IN (
+    SELECT id FROM webhook_events
+    WHERE status = $1 AND received_at < $2
+    LIMIT $3
+    FOR UPDATE SKIP LOCKED
+  )`;
+
+/** Every statement on webhook_events. The hot paths use the pg pool directly; no entity hydration. */
+@Injectable()
+export class EventStore {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  /** Inserts the new events and returns the key and id of each, new or already stored. */
+  async insertBatch(events: readonly NewEvent[]): Promise<StoredEventKey[]> {
+    const { rows } = await this.pool.query<StoredEventKey>({
+      ...INSERT_BATCH,
+      values: [
+        events.map((e) => e.source),
+        events.map((e) => e.externalId),
+        events.map((e) => e.type),
+        events.map((e) => e.payloadJson),
+        events.map((e) => JSON.stringify(e.headers)),
+      ],
+    });
+    return rows;
+  }
+
+  /** For keys a racing writer committed while our insert waited on its lock: a new statement sees them. */
+  async findByKeys(keys: readonly { source: string; externalId: string }[]): Promise<StoredEventKey[]> {
+    const { rows } = await this.pool.query<StoredEventKey>({
+      ...FIND_BY_KEYS,
+      values: [keys.map((k) => k.source), keys.map((k) => k.externalId)],
+    });
+    return rows;
+  }
+
+  /** received → queued, once their ids are on the dispatch queue. */
+  async markQueued(ids: readonly string[]): Promise<void> {
+    await this.pool.query({ ...MARK_QUEUED, values: [ids] });
+  }
+
+  /** The events among `ids` still waiting to be dispatched. */
+  async waitingForDispatch(ids: readonly string[]): Promise<{ id: string; type: string }[]> {
+    const { rows } = await this.pool.query<{ id: string; type: string }>({ ...WAITING_EVENTS, values: [ids] });
+    return rows;
+  }
+
+  /** Applies the finish rule to these events; returns those it finished, with their new status. */
+  async finish(ids: readonly string[], client: Pick<Pool, 'query'> = this.pool): Promise<{ id: string; status: EventStatus }[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await client.query<{ id: string; status: EventStatus }>({ ...FINISH, values: [ids] });
+    return rows;
+  }
+
+  /**
+   * Takes up to `limit` events that were never queued (older than `graceMs`) under row locks,
+   * hands their ids to `send` and marks them queued, in one transaction: rows another replica is
+   * relaying are skipped, and nothing is marked if sending fails.
+   */
+  relayUnqueued(graceMs: number, limit: number, send: (ids: string[]) => Promise<void>): Promise<number> {
+    return this.relay(UNQUEUED, [graceMs, limit], send);
+  }
+
+  /** The same for queued events whose dispatch job was lost (queued over `lostAfterMs` ago, nothing planned). */
+  relayLostDispatches(
+    lostAfterMs: number,
+    limit: number,
+    window: number,
+    send: (ids: string[]) => Promise<void>,
+  ): Promise<number> {
+    return this.relay(LOST_DISPATCHES, [lostAfterMs, limit, window], send);
+  }
+
+  /** Finishes events among the `window` oldest queued ones whose deliveries have all ended (the finish rule). */
+  finishStranded(limit: number, window: number): Promise<number> {
+    return inTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<{ id: string }>(STRANDED, [limit, window]);
+      return (await this.finish(rows.map((row) => row.id), client)).length;
+    });
+  }
+
+  /** Replay: events with re-opened deliveries go (back) to queued, inside the replay's transaction. */
+  async requeueForReplay(manager: EntityManager, ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await manager.query(REQUEUE_FOR_REPLAY, [ids]);
+  }
+
+  async backlog(): Promise<EventBacklog> {
+    const { rows } = await this.pool.query<{ unfinished: number; oldest: Date | null; age: number }>(BACKLOG);
+    return { unfinished: rows[0].unfinished, oldest: rows[0].oldest, ageSeconds: rows[0].age };
+  }
+
+  async recentCounts(): Promise<{ type: string; status: EventStatus; last_hour: number; last_day: number }[]> {
+    return (await this.pool.query(RECENT_COUNTS)).rows;
+  }
+
+  async processingLag(window: string): Promise<{ processed: number; p50: number | null; p95: number | null }> {
+    return (await this.pool.query(LAG, [window])).rows[0];
+  }
+
+  async countsByType(): Promise<{ type: string; status: EventStatus; count: number; last_seen: Date }[]> {
+    return (await this.pool.query(COUNTS_BY_TYPE)).rows;
+  }
+
+  /**
+   * Deletes the events in these statuses received before `before`, in short transactions of
+   * PURGE_BATCH rows with a breather between them, so that ingestion and workers always get the
+   * rows and I/O first. Stops early when `stopped()` says so; returns how many it deleted.
+   */
+  async purge(statuses: readonly EventStatus[], before: Date, stopped: () => boolean = () => false): Promise<number> {
+    let total = 0;
+    for (const status of statuses) {
+      for (;;) {
+        if (stopped()) return total;
+        const { rowCount } = await this.pool.query(DELETE_BATCH, [status, before, PURGE_BATCH]);
+        total += rowCount ?? 0;
+        if ((rowCount ?? 0) < PURGE_BATCH) break;
+        await new Promise((resolve) => setTimeout(resolve, PURGE_PAUSE_MS));
+      }
+    }
+    return total;
+  }
+
+  private relay(select: string, params: unknown[], send: (ids: string[]) => Promise<void>): Promise<number> {
+    return inTransaction(this.pool, async (client: PoolClient) => {
+      const { rows } = await client.query<{ id: string }>(select, params);
+      if (rows.length === 0) return 0;
+      const ids = rows.map((row) => row.id);
+      await send(ids);
+      await client.query(MARK_QUEUED_BY_RELAY, [ids]);
+      return ids.length;
+    });
+  }
+}

@@ -1,0 +1,39 @@
+import { CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Observable, tap } from 'rxjs';
+import { InboxEvents, type IngestOutcome, type WebhookReceivedEvent } from '../inbox/inbox-events.js';
+import { InvalidEnvelopeException } from './envelope/webhook-envelope.pipe.js';
+import type { WebhookAckDto } from './webhook-ack.dto.js';
+
+/**
+ * Publishes `webhook.received` for every request that passed the guards: accepted, duplicate,
+ * rejected (400) or unavailable (503), with the time to the answer. Metrics subscribe to it.
+ */
+@Injectable()
+export class IngressOutcomeInterceptor implements NestInterceptor {
+  constructor(private readonly events: EventEmitter2) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<WebhookAckDto> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const publish = (outcome: IngestOutcome, type: string | undefined) =>
+      this.events.emit(InboxEvents.webhookReceived, { type, outcome, elapsedMs: reply.elapsedTime } satisfies WebhookReceivedEvent);
+    return (next.handle() as Observable<WebhookAckDto>).pipe(
+      tap({
+        next: (ack) => publish(ack.duplicate ? 'duplicate' : 'accepted', typeOf(request.body)),
+        error: (error: unknown) => {
+          if (error instanceof InvalidEnvelopeException) return publish('rejected', undefined);
+          const status = error instanceof HttpException ? error.getStatus() : 500;
+          publish(status < 500 ? 'rejected' : 'unavailable', typeOf(request.body));
+        },
+      }),
+    );
+  }
+}
+
+const typeOf = (body: unknown): string | undefined => {
+  const type = (body as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? type : undefined;
+};
