@@ -85,7 +85,10 @@ function positive(name) {
 }
 
 const startedAt = new Date();
-const runId = `${startedAt.toISOString().replace(/[-:T.Z]/g, '').slice(0, 14)}_${randomBytes(2).toString('hex')}`;
+const runId = `${startedAt
+  .toISOString()
+  .replace(/[-:T.Z]/g, '')
+  .slice(0, 14)}_${randomBytes(2).toString('hex')}`;
 const postgresServer = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const database = `webhook_inbox_bench_${runId}`;
@@ -109,7 +112,8 @@ async function cleanup() {
   service?.kill();
   bare?.kill();
   await db?.end().catch(() => undefined);
-  if (!flags['keep-database']) await dropDatabase(postgresServer, database).catch((e) => log(`could not drop ${database}: ${e.message}`));
+  if (!flags['keep-database'])
+    await dropDatabase(postgresServer, database).catch((e) => log(`could not drop ${database}: ${e.message}`));
   await deleteQueueKeys().catch((e) => log(`could not delete the ${queuePrefix} keys: ${e.message}`));
 }
 
@@ -159,13 +163,19 @@ async function main() {
     env: serviceEnv,
     execArgv: settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   });
-  bare = new ServerProcess('bare Fastify', path.join(here, 'servers/bare-fastify.js'), { env: { NODE_ENV: 'production' } });
+  bare = new ServerProcess('bare Fastify', path.join(here, 'servers/bare-fastify.js'), {
+    env: { NODE_ENV: 'production' },
+  });
   await Promise.all([service.ready(), bare.ready()]);
   log(`service at ${service.url}, bare endpoint at ${bare.url}`);
 
   const ledger = new AckLedger();
   const serviceFactory = new SignedEnvelopeFactory({ secret, runId, duplicateShare: settings.duplicateShare });
-  const bareFactory = new SignedEnvelopeFactory({ secret, runId: `bare_${runId}`, duplicateShare: settings.duplicateShare });
+  const bareFactory = new SignedEnvelopeFactory({
+    secret,
+    runId: `bare_${runId}`,
+    duplicateShare: settings.duplicateShare,
+  });
   const targets = {
     bare: { server: bare, factory: bareFactory },
     service: { server: service, factory: serviceFactory, ledger },
@@ -217,7 +227,9 @@ async function main() {
       }
       pair.service.ratioToBare = round2(pair.service.requestsPerSecond / pair.bare.requestsPerSecond);
       result.throughput.push(pair.bare, pair.service);
-      log(`  bare ${pair.bare.requestsPerSecond} req/s, service ${pair.service.requestsPerSecond} req/s (×${pair.service.ratioToBare}), service p99 ${pair.service.latencyMs.p99} ms`);
+      log(
+        `  bare ${pair.bare.requestsPerSecond} req/s, service ${pair.service.requestsPerSecond} req/s (×${pair.service.ratioToBare}), service p99 ${pair.service.latencyMs.p99} ms`,
+      );
     }
   }
   result.summary = settings.connections.map((connections) => {
@@ -239,7 +251,13 @@ async function main() {
     const statsBefore = await service.stats();
     const cpuBefore = await cpu.snapshot(service.child.pid);
     const t0 = await databaseNow(db);
-    const post = await runLoad({ url: service.url, connections: settings.e2eConnections, amount: settings.events, factory, ledger });
+    const post = await runLoad({
+      url: service.url,
+      connections: settings.e2eConnections,
+      amount: settings.events,
+      factory,
+      ledger,
+    });
     const postedAt = await databaseNow(db);
     const acknowledged = post.statusCodes['200'] ?? 0;
     const done = await waitUntilProcessed(db, 'bench.e2e', acknowledged, 60_000 + settings.events * 10);
@@ -265,7 +283,9 @@ async function main() {
       cpuMicrosPerEvent: CpuAccounting.perRequest(cpuBefore, cpuAfter, acknowledged),
       roundTripsPer1000Events: roundTripsPer1000(statsBefore.calls, statsAfter.calls, acknowledged),
     };
-    log(`  ${result.endToEnd.eventsPerSecond} events/s end to end, lag p50 ${facts.lagMs.p50} ms p99 ${facts.lagMs.p99} ms`);
+    log(
+      `  ${result.endToEnd.eventsPerSecond} events/s end to end, lag p50 ${facts.lagMs.p50} ms p99 ${facts.lagMs.p99} ms`,
+    );
   }
 
   // 3. Cost as work grows: the same acknowledgement run with the table at full size, then admin pages.
@@ -274,7 +294,11 @@ async function main() {
     const rowsBefore = await countRows();
     const baseline = result.throughput.find((r) => r.target === 'service' && r.connections === settings.connections[0]);
     log(`seeding webhook_events up to ${settings.tableRows} rows`);
-    const seeded = await seedHistory(db, settings.tableRows, serviceFactory.template.before + 'x' + serviceFactory.template.after);
+    const seeded = await seedHistory(
+      db,
+      settings.tableRows,
+      serviceFactory.template.before + 'x' + serviceFactory.template.after,
+    );
     const connections = settings.connections[0];
     const run = { url: service.url, factory: serviceFactory, ledger, connections };
     if (settings.warmupSeconds > 0) await runLoad({ ...run, durationSeconds: settings.warmupSeconds });
@@ -317,7 +341,9 @@ async function main() {
  * delivery, none twice. (All bench events have exactly one handler: the no-op one.)
  */
 async function exactlyOnceCheck(handler) {
-  const { rows: [db_] } = await db.query(
+  const {
+    rows: [db_],
+  } = await db.query(
     `SELECT count(*)::int AS deliveries, count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
             (SELECT count(*)::int FROM webhook_delivery_attempts) AS attempts
      FROM webhook_deliveries`,
@@ -329,7 +355,13 @@ async function exactlyOnceCheck(handler) {
     handler.distinctEvents === db_.deliveries &&
     db_.succeeded === db_.deliveries &&
     db_.attempts === db_.deliveries;
-  return { handlerRuns: handler?.runs, handlerDistinctEvents: handler?.distinctEvents, handlerEventsRunMoreThanOnce: handler?.eventsRunMoreThanOnce, ...db_, exact };
+  return {
+    handlerRuns: handler?.runs,
+    handlerDistinctEvents: handler?.distinctEvents,
+    handlerEventsRunMoreThanOnce: handler?.eventsRunMoreThanOnce,
+    ...db_,
+    exact,
+  };
 }
 
 async function countRows() {
@@ -363,7 +395,6 @@ function newestProfile(dir) {
   }
 }
 
-
 /** Postgres statements and Redis commands per 1000 requests between two snapshots, busiest first. */
 function roundTripsPer1000(before, after, requests) {
   const per = (kind) =>
@@ -371,7 +402,11 @@ function roundTripsPer1000(before, after, requests) {
       .map(([key, { calls, totalMs }]) => {
         const earlier = before[kind][key] ?? { calls: 0, totalMs: 0 };
         const n = calls - earlier.calls;
-        return { key, per1000: Math.round((n / requests) * 1000 * 10) / 10, meanMs: n ? round2((totalMs - earlier.totalMs) / n) : 0 };
+        return {
+          key,
+          per1000: Math.round((n / requests) * 1000 * 10) / 10,
+          meanMs: n ? round2((totalMs - earlier.totalMs) / n) : 0,
+        };
       })
       .filter((entry) => entry.per1000 > 0)
       .sort((a, b) => b.per1000 - a.per1000);

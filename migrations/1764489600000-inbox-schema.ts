@@ -23,7 +23,9 @@ export class InboxSchema1764489600000 implements MigrationInterface {
     // Admin lists: newest first, optionally by type or status; (received_at, id) is the keyset cursor.
     await db.query(`CREATE INDEX ix_webhook_events_received ON webhook_events (received_at DESC, id DESC)`);
     await db.query(`CREATE INDEX ix_webhook_events_type_received ON webhook_events (type, received_at DESC, id DESC)`);
-    await db.query(`CREATE INDEX ix_webhook_events_status_received ON webhook_events (status, received_at DESC, id DESC)`);
+    await db.query(
+      `CREATE INDEX ix_webhook_events_status_received ON webhook_events (status, received_at DESC, id DESC)`,
+    );
     // The relay's scan for events that were committed but never reached the queue: tiny, since
     // almost every row leaves `received` within milliseconds.
     await db.query(`CREATE INDEX ix_webhook_events_unqueued ON webhook_events (received_at) WHERE status = 'received'`);
@@ -70,7 +72,9 @@ export class InboxSchema1764489600000 implements MigrationInterface {
         error_message text,
         error_stack   text
       )`);
-    await db.query(`CREATE INDEX ix_webhook_delivery_attempts_delivery ON webhook_delivery_attempts (delivery_id, attempt)`);
+    await db.query(
+      `CREATE INDEX ix_webhook_delivery_attempts_delivery ON webhook_delivery_attempts (delivery_id, attempt)`,
+    );
   }
 
   async down(db: QueryRunner): Promise<void> {

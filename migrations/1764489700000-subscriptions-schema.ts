@@ -50,7 +50,9 @@ export class SubscriptionsSchema1764489700000 implements MigrationInterface {
         disputed_at     timestamptz NOT NULL,
         event_id        uuid        NOT NULL
       )`);
-    await db.query(`CREATE INDEX ix_subscription_chargebacks_subscription ON subscription_chargebacks (subscription_id)`);
+    await db.query(
+      `CREATE INDEX ix_subscription_chargebacks_subscription ON subscription_chargebacks (subscription_id)`,
+    );
   }
 
   async down(db: QueryRunner): Promise<void> {

@@ -91,7 +91,11 @@ describe('handlers (real Postgres + Redis)', () => {
 
   it('passes valid data to the handler as a DTO instance, extra fields kept', async () => {
     const externalId = uniqueId();
-    const { body } = await t.post({ id: externalId, type: 'test.typed', data: { name: 'x', quantity: 2, extra: true } });
+    const { body } = await t.post({
+      id: externalId,
+      type: 'test.typed',
+      data: { name: 'x', quantity: 2, extra: true },
+    });
     await until(body.id, 'processed');
     const data = t.app.get(TypedHandler).lastData;
     expect(data).toBeInstanceOf(TypedData);

@@ -13,11 +13,18 @@ describe('POST /webhooks (real Postgres + Redis)', () => {
   afterAll(async () => t?.close());
 
   const rowsFor = async (externalId: string) =>
-    (await t.db.query('SELECT id, type, payload, headers FROM webhook_events WHERE external_id = $1', [externalId])).rows;
+    (await t.db.query('SELECT id, type, payload, headers FROM webhook_events WHERE external_id = $1', [externalId]))
+      .rows;
 
   it('answers 200 with the inbox id, and the row is already committed when the answer arrives', async () => {
     const externalId = uniqueId();
-    const envelope = { id: externalId, type: 'test.ok', data: { n: 1 }, created_at: '2026-11-30T10:00:00Z', extra: 'kept' };
+    const envelope = {
+      id: externalId,
+      type: 'test.ok',
+      data: { n: 1 },
+      created_at: '2026-11-30T10:00:00Z',
+      extra: 'kept',
+    };
     const { status, body } = await t.post(envelope, { 'user-agent': 'provider/1.0' });
     expect(status).toBe(200);
     expect(body).toEqual({ received: true, id: expect.stringMatching(/^[0-9a-f-]{36}$/), duplicate: false });
@@ -96,7 +103,8 @@ describe('POST /webhooks (real Postgres + Redis)', () => {
     expect(await rowsFor(externalId)).toHaveLength(1);
     const [eventId] = ids;
     await waitFor(
-      async () => (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [eventId])).rows[0].status === 'processed',
+      async () =>
+        (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [eventId])).rows[0].status === 'processed',
     );
     expect(runsOf('OkHandler', externalId)).toBe(1);
   });

@@ -37,8 +37,16 @@ describe('starting the service', () => {
   });
 
   it.each([
-    ['Postgres', { DATABASE_URL: 'postgres://app:s3cret@127.0.0.1:1/inbox' }, /^Cannot reach Postgres at postgres:\/\/app:\*\*\*\*@127\.0\.0\.1:1\/inbox \(ECONNREFUSED\)\. Start it/],
-    ['Redis', { REDIS_URL: 'redis://:hunter2@127.0.0.1:1' }, /^Cannot reach Redis at redis:\/\/:\*\*\*\*@127\.0\.0\.1:1 \(ECONNREFUSED\)\. Start it/],
+    [
+      'Postgres',
+      { DATABASE_URL: 'postgres://app:s3cret@127.0.0.1:1/inbox' },
+      /^Cannot reach Postgres at postgres:\/\/app:\*\*\*\*@127\.0\.0\.1:1\/inbox \(ECONNREFUSED\)\. Start it/,
+    ],
+    [
+      'Redis',
+      { REDIS_URL: 'redis://:hunter2@127.0.0.1:1' },
+      /^Cannot reach Redis at redis:\/\/:\*\*\*\*@127\.0\.0\.1:1 \(ECONNREFUSED\)\. Start it/,
+    ],
   ])('explains in one line that %s is unreachable, masks the password, and exits 1', async (_name, env, message) => {
     const service = spawnService({
       DATABASE_URL: process.env.TEST_DATABASE_URL!,

@@ -21,8 +21,12 @@ describe('example feature: subscriptions, refunds, chargebacks', () => {
   const allProcessed = (ids: string[]) =>
     waitFor(
       async () =>
-        (await t.db.query(`SELECT count(*)::int AS n FROM webhook_events WHERE id = ANY($1) AND status = 'processed'`, [ids]))
-          .rows[0].n === ids.length,
+        (
+          await t.db.query(
+            `SELECT count(*)::int AS n FROM webhook_events WHERE id = ANY($1) AND status = 'processed'`,
+            [ids],
+          )
+        ).rows[0].n === ids.length,
       20_000,
       'events to be processed',
     );
@@ -48,7 +52,9 @@ describe('example feature: subscriptions, refunds, chargebacks', () => {
       refunded_amount: '900',
       charged_back_amount: '2000',
     });
-    const refund = await t.db.query('SELECT amount, event_id FROM subscription_refunds WHERE refund_id = $1', [`${sub}_re1`]);
+    const refund = await t.db.query('SELECT amount, event_id FROM subscription_refunds WHERE refund_id = $1', [
+      `${sub}_re1`,
+    ]);
     expect(refund.rows).toEqual([{ amount: '900', event_id: posted[1].body.id }]);
     const chargeback = await t.db.query('SELECT reason_code FROM subscription_chargebacks WHERE chargeback_id = $1', [
       `${sub}_cb1`,
@@ -67,8 +73,14 @@ describe('example feature: subscriptions, refunds, chargebacks', () => {
     const repeat = await t.post({ ...refunds[0], id: `${refunds[0].id}_resent` });
     await allProcessed([...early, late, repeat].map((p) => p.body.id));
 
-    expect(await subscription(sub)).toMatchObject({ refunded_amount: '600', charged_back_amount: '700', status: 'active' });
-    const count = await t.db.query('SELECT count(*)::int AS n FROM subscription_refunds WHERE subscription_id = $1', [sub]);
+    expect(await subscription(sub)).toMatchObject({
+      refunded_amount: '600',
+      charged_back_amount: '700',
+      status: 'active',
+    });
+    const count = await t.db.query('SELECT count(*)::int AS n FROM subscription_refunds WHERE subscription_id = $1', [
+      sub,
+    ]);
     expect(count.rows[0].n).toBe(3);
   });
 
@@ -77,10 +89,12 @@ describe('example feature: subscriptions, refunds, chargebacks', () => {
     const bad = subscriptionCreated(sub, { email: 'not-an-email', interval: 'week', amount: -1 });
     const { body } = await t.post(bad);
     await waitFor(
-      async () => (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [body.id])).rows[0].status === 'failed',
+      async () =>
+        (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [body.id])).rows[0].status === 'failed',
     );
-    const delivery = (await t.db.query('SELECT status, attempts, last_error FROM webhook_deliveries WHERE event_id = $1', [body.id]))
-      .rows[0];
+    const delivery = (
+      await t.db.query('SELECT status, attempts, last_error FROM webhook_deliveries WHERE event_id = $1', [body.id])
+    ).rows[0];
     expect(delivery).toMatchObject({ status: 'dead', attempts: 1 });
     expect(delivery.last_error).toMatch(/email/);
     expect(delivery.last_error).toMatch(/interval/);

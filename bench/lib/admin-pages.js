@@ -13,7 +13,9 @@ const LISTS = [
 ];
 
 export async function measureAdminPages({ url, adminKey, db }) {
-  const probe = await fetch(`${url}/admin/events?limit=${PAGE_SIZE}`, { headers: { authorization: `Bearer ${adminKey}` } });
+  const probe = await fetch(`${url}/admin/events?limit=${PAGE_SIZE}`, {
+    headers: { authorization: `Bearer ${adminKey}` },
+  });
   await probe.arrayBuffer();
   if (probe.status === 200) return { via: 'GET /admin/events', lists: await viaHttp(url, adminKey) };
   return { via: `SQL keyset query (GET /admin/events answered ${probe.status})`, lists: await viaSql(db) };
@@ -29,10 +31,13 @@ async function viaHttp(url, adminKey) {
       if (list.query) for (const [key, value] of new URLSearchParams(list.query)) query.set(key, value);
       if (cursor) query.set('cursor', cursor);
       const startedAt = performance.now();
-      const response = await fetch(`${url}/admin/events?${query}`, { headers: { authorization: `Bearer ${adminKey}` } });
+      const response = await fetch(`${url}/admin/events?${query}`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      });
       const body = await response.json();
       timings.push(performance.now() - startedAt);
-      if (response.status !== 200) throw new Error(`GET /admin/events?${query} answered ${response.status}: ${JSON.stringify(body)}`);
+      if (response.status !== 200)
+        throw new Error(`GET /admin/events?${query} answered ${response.status}: ${JSON.stringify(body)}`);
       cursor = body.nextCursor ?? body.next_cursor ?? body.cursor?.next ?? body.page?.nextCursor;
       if (!cursor) break;
     }

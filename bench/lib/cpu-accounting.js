@@ -44,7 +44,7 @@ export class CpuAccounting {
       postgres,
       postgresSystem,
       postgresNames,
-      redis: this.redisPid ? processCpuMicros(this.redisPid) ?? 0 : 0,
+      redis: this.redisPid ? (processCpuMicros(this.redisPid) ?? 0) : 0,
     };
   }
 
@@ -69,7 +69,9 @@ export class CpuAccounting {
     };
     result.total = result.generator + result.server + result.postgres + result.redis;
     result.postgresSystem = per(postgresSystem);
-    result.postgresByBackend = Object.fromEntries(Object.entries(byBackend).map(([name, micros]) => [name, per(micros)]));
+    result.postgresByBackend = Object.fromEntries(
+      Object.entries(byBackend).map(([name, micros]) => [name, per(micros)]),
+    );
     return result;
   }
 }

@@ -12,7 +12,7 @@ export function summariseCpuProfile(file, { windows, top = 25 } = {}) {
   const nodeById = new Map(profile.nodes.map((node) => [node.id, node]));
   const hitsById = new Map();
   let at = profile.startTime;
-    for (let i = 0; i < profile.samples.length; i++) {
+  for (let i = 0; i < profile.samples.length; i++) {
     at += profile.timeDeltas[i];
     if (windows && !windows.some((w) => at >= w.fromMicros && at <= w.toMicros)) continue;
     hitsById.set(profile.samples[i], (hitsById.get(profile.samples[i]) ?? 0) + 1);

@@ -50,7 +50,9 @@ export async function waitUntilProcessed(db, type, expected, timeoutMs) {
     );
     last = rows[0].unfinished;
     if (last === 0) {
-      const { rows: [done] } = await db.query(
+      const {
+        rows: [done],
+      } = await db.query(
         `SELECT count(*) FILTER (WHERE status = 'processed')::int AS processed,
                 count(*) FILTER (WHERE status = 'failed')::int AS failed,
                 count(*)::int AS events, max(processed_at) AS last_processed_at
@@ -72,7 +74,9 @@ export async function databaseNow(db) {
 
 /** Received → processed lag of one event type, and how its deliveries ended. */
 export async function endToEndFacts(db, type) {
-  const { rows: [lag] } = await db.query(
+  const {
+    rows: [lag],
+  } = await db.query(
     `SELECT count(*)::int AS events,
             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - received_at) * 1000) AS p50,
             percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - received_at) * 1000) AS p99,
@@ -81,7 +85,9 @@ export async function endToEndFacts(db, type) {
      FROM webhook_events WHERE type = $1`,
     [type],
   );
-  const { rows: [deliveries] } = await db.query(
+  const {
+    rows: [deliveries],
+  } = await db.query(
     `SELECT count(*)::int AS deliveries,
             count(*) FILTER (WHERE d.status = 'succeeded' AND d.attempts = 1)::int AS succeeded_first_attempt,
             count(DISTINCT d.event_id)::int AS events_with_delivery,
@@ -134,7 +140,9 @@ export async function checkAcknowledgedIds(db, ledger, source = 'default') {
  * its own id merged in, so Postgres parses the JSON once, not per row).
  */
 export async function seedHistory(db, totalRows, payloadJson) {
-  const { rows: [{ count }] } = await db.query('SELECT count(*)::int AS count FROM webhook_events');
+  const {
+    rows: [{ count }],
+  } = await db.query('SELECT count(*)::int AS count FROM webhook_events');
   const toAdd = Math.max(0, totalRows - count);
   if (toAdd === 0) return { added: 0, ms: 0 };
   const startedAt = Date.now();

@@ -48,11 +48,29 @@ function envelopeTemplate(type) {
         amount_paid: 4900,
         tax: 782,
         lines: [
-          { id: 'il_1', description: 'Pro (monthly) × 1', amount: 4118, quantity: 1, period: { start: 1796031660, end: 1798623660 } },
-          { id: 'il_2', description: 'VAT 19% (DE)', amount: 782, quantity: 1, period: { start: 1796031660, end: 1798623660 } },
+          {
+            id: 'il_1',
+            description: 'Pro (monthly) × 1',
+            amount: 4118,
+            quantity: 1,
+            period: { start: 1796031660, end: 1798623660 },
+          },
+          {
+            id: 'il_2',
+            description: 'VAT 19% (DE)',
+            amount: 782,
+            quantity: 1,
+            period: { start: 1796031660, end: 1798623660 },
+          },
         ],
       },
-      payment: { id: 'pay_3QWmZm2eZvKYlo2C1Gq8Fh0U', method: 'card', brand: 'visa', last4: '4242', three_d_secure: true },
+      payment: {
+        id: 'pay_3QWmZm2eZvKYlo2C1Gq8Fh0U',
+        method: 'card',
+        brand: 'visa',
+        last4: '4242',
+        three_d_secure: true,
+      },
       metadata: { account_ref: 'acct_000918273', campaign: 'black-friday-2026', source: 'checkout-v3' },
     },
   };

@@ -60,7 +60,11 @@ export class AckLedger {
     const worker = async () => {
       while (next < pending.length) {
         const request = pending[next++];
-        const response = await fetch(`${url}/webhooks`, { method: 'POST', headers: request.headers, body: request.body });
+        const response = await fetch(`${url}/webhooks`, {
+          method: 'POST',
+          headers: request.headers,
+          body: request.body,
+        });
         this.record(request.externalId, response.status, await response.text());
       }
     };
@@ -120,6 +124,8 @@ function summarise(result, wallMs) {
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
-    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, Number(count)])),
+    statusCodes: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, Number(count)]),
+    ),
   };
 }

@@ -61,7 +61,11 @@ export class ServerProcess {
       };
       const onExit = (code, signal) => {
         cleanup();
-        reject(new Error(`${this.name} exited (code ${code}, signal ${signal}) while waiting for it ${what}\n${this.stderr}`));
+        reject(
+          new Error(
+            `${this.name} exited (code ${code}, signal ${signal}) while waiting for it ${what}\n${this.stderr}`,
+          ),
+        );
       };
       const timer = setTimeout(() => {
         cleanup();

@@ -9,7 +9,13 @@ const { port } = app.server.address();
 
 process.on('message', async (message) => {
   if (message?.type === 'stats') {
-    process.send({ type: 'stats', id: message.id, cpu: process.cpuUsage(), monotonicMicros: Number(process.hrtime.bigint() / 1000n), maxRssKb: process.resourceUsage().maxRSS });
+    process.send({
+      type: 'stats',
+      id: message.id,
+      cpu: process.cpuUsage(),
+      monotonicMicros: Number(process.hrtime.bigint() / 1000n),
+      maxRssKb: process.resourceUsage().maxRSS,
+    });
   } else if (message?.type === 'stop') {
     await app.close();
     process.send({ type: 'stopped', maxRssKb: process.resourceUsage().maxRSS });
@@ -17,4 +23,3 @@ process.on('message', async (message) => {
   }
 });
 process.send({ type: 'ready', url: `http://127.0.0.1:${port}` });
-

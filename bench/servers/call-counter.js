@@ -46,7 +46,11 @@ pg.Client.prototype.query = function countedQuery(config, values, callback) {
     };
   }
   const result = query.call(this, config, values, callback);
-  if (result && typeof result.then === 'function') result.then(() => done(), (error) => done(error));
+  if (result && typeof result.then === 'function')
+    result.then(
+      () => done(),
+      (error) => done(error),
+    );
   return result;
 };
 

@@ -15,7 +15,15 @@ const { port } = app.getHttpServer().address();
 
 process.on('message', async (message) => {
   if (message?.type === 'stats') {
-    process.send({ type: 'stats', id: message.id, cpu: process.cpuUsage(), monotonicMicros: Number(process.hrtime.bigint() / 1000n), maxRssKb: process.resourceUsage().maxRSS, handler: handlerRunStats(), calls: callCounts() });
+    process.send({
+      type: 'stats',
+      id: message.id,
+      cpu: process.cpuUsage(),
+      monotonicMicros: Number(process.hrtime.bigint() / 1000n),
+      maxRssKb: process.resourceUsage().maxRSS,
+      handler: handlerRunStats(),
+      calls: callCounts(),
+    });
   } else if (message?.type === 'stop') {
     await app.close();
     process.send({ type: 'stopped', maxRssKb: process.resourceUsage().maxRSS, handler: handlerRunStats() });
@@ -24,4 +32,3 @@ process.on('message', async (message) => {
   }
 });
 process.send({ type: 'ready', url: `http://127.0.0.1:${port}` });
-

@@ -19,7 +19,10 @@ export function AdminApi(tag: string): ClassDecorator {
   return applyDecorators(
     ApiTags(tag),
     ApiBearerAuth(ADMIN_BEARER),
-    ApiUnauthorizedResponse({ type: ApiErrorDto, description: 'No `Authorization: Bearer <key>` header, or not one of ADMIN_API_KEYS.' }),
+    ApiUnauthorizedResponse({
+      type: ApiErrorDto,
+      description: 'No `Authorization: Bearer <key>` header, or not one of ADMIN_API_KEYS.',
+    }),
     ApiForbiddenResponse({ type: ApiErrorDto, description: 'The key is not allowed to use the admin API.' }),
     ApiServiceUnavailableResponse({
       type: ApiErrorDto,

@@ -47,7 +47,8 @@ describe('adminKeyMatches', () => {
 
 describe('adminRefusal', () => {
   const access = resolveAdminAccess({ ADMIN_API_KEYS: 'alpha-key', NODE_ENV: 'production' });
-  const status = (authorization: string | string[] | undefined, which = access) => adminRefusal(which, authorization)?.getStatus();
+  const status = (authorization: string | string[] | undefined, which = access) =>
+    adminRefusal(which, authorization)?.getStatus();
 
   it('lets a valid bearer key through', () => {
     expect(adminRefusal(access, 'Bearer alpha-key')).toBeUndefined();
@@ -55,7 +56,17 @@ describe('adminRefusal', () => {
   });
 
   it('answers 401 for a missing, malformed or wrong Authorization header', () => {
-    for (const header of [undefined, '', 'alpha-key', 'Basic YWxwaGEta2V5', 'Bearer', 'Bearer ', 'Bearer wrong', 'Bearer alpha-key extra', ['Bearer alpha-key']]) {
+    for (const header of [
+      undefined,
+      '',
+      'alpha-key',
+      'Basic YWxwaGEta2V5',
+      'Bearer',
+      'Bearer ',
+      'Bearer wrong',
+      'Bearer alpha-key extra',
+      ['Bearer alpha-key'],
+    ]) {
       expect({ header, status: status(header) }).toEqual({ header, status: 401 });
     }
   });

@@ -6,7 +6,11 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
  * timingSafeEqual takes the same time whatever the key's length or how much of it matches.
  */
 export type AdminAccess =
-  | { mode: 'keys'; digests: Buffer[]; /** Set when the key was generated for this run (development). */ generatedKey?: string }
+  | {
+      mode: 'keys';
+      digests: Buffer[];
+      /** Set when the key was generated for this run (development). */ generatedKey?: string;
+    }
   | { mode: 'disabled' };
 
 export interface AdminAuthSettings {
@@ -43,7 +47,10 @@ export function adminKeyMatches(access: AdminAccess, key: string): boolean {
 const BEARER = /^Bearer +(\S+) *$/i;
 
 /** Undefined when the request may go on, else the exception to answer with (401 or 503). */
-export function adminRefusal(access: AdminAccess, authorization: string | string[] | undefined): HttpException | undefined {
+export function adminRefusal(
+  access: AdminAccess,
+  authorization: string | string[] | undefined,
+): HttpException | undefined {
   if (access.mode === 'disabled') {
     return new ServiceUnavailableException(
       'The admin API is disabled because no ADMIN_API_KEYS are configured. To enable it, set ADMIN_API_KEYS to ' +

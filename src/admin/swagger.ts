@@ -8,7 +8,7 @@ export function setupSwagger(app: INestApplication): void {
   const config = new DocumentBuilder()
     .setTitle('webhook-inbox')
     .setDescription(
-      'Receives the provider\'s webhooks (POST /webhooks), commits each to Postgres before answering, ' +
+      "Receives the provider's webhooks (POST /webhooks), commits each to Postgres before answering, " +
         'and runs @OnWebhook handlers over BullMQ. The /admin routes are for operators.',
     )
     .setVersion('0.1.0')

@@ -31,13 +31,17 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     return503OnClosing: true,
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
 
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, options.extraImports), adapter, {
-    rawBody: true,
-    bufferLogs: true,
-    // From the first moment of a shutdown (not only once the server closes, after the workers'
-    // grace period): new requests get 503 and the provider retries them on another replica.
-    return503OnClosing: true,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.register(config, options.extraImports),
+    adapter,
+    {
+      rawBody: true,
+      bufferLogs: true,
+      // From the first moment of a shutdown (not only once the server closes, after the workers'
+      // grace period): new requests get 503 and the provider retries them on another replica.
+      return503OnClosing: true,
+    },
+  );
   app.useLogger(app.get(PinoLogger));
   // Before any route exists, so they cover every route: errors as {statusCode, error, message}; /admin auth + headers.
   app.useGlobalFilters(new HttpErrorFilter(app.getHttpAdapter(), { bodyLimit: config.WEBHOOK_BODY_LIMIT }));

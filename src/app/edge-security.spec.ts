@@ -12,7 +12,10 @@ import { announceAdminAccess, registerEdgeSecurity } from './edge-security.js';
  */
 async function server(access: AdminAccess): Promise<{ fastify: FastifyInstance; base: string }> {
   const fastify = Fastify();
-  registerEdgeSecurity({ getHttpAdapter: () => ({ getInstance: () => fastify }) } as unknown as NestFastifyApplication, access);
+  registerEdgeSecurity(
+    { getHttpAdapter: () => ({ getInstance: () => fastify }) } as unknown as NestFastifyApplication,
+    access,
+  );
   // What Nest's exception layer does with a thrown HttpException.
   fastify.setErrorHandler((error, _request, reply) => {
     const status = error instanceof HttpException ? error.getStatus() : 500;
@@ -40,10 +43,21 @@ interface Answer {
   json: () => any;
 }
 
-async function send(base: string, method: string, url: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
+async function send(
+  base: string,
+  method: string,
+  url: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<Answer> {
   const response = await fetch(`${base}${url}`, { method, headers, body });
   const text = await response.text();
-  return { statusCode: response.status, headers: Object.fromEntries(response.headers), body: text, json: () => JSON.parse(text) };
+  return {
+    statusCode: response.status,
+    headers: Object.fromEntries(response.headers),
+    body: text,
+    json: () => JSON.parse(text),
+  };
 }
 
 describe('registerEdgeSecurity', () => {
@@ -74,12 +88,22 @@ describe('registerEdgeSecurity', () => {
   });
 
   it('adds security headers to /admin and /docs only', async () => {
-    for (const [url, key] of [['/admin/events', 'the-admin-key'], ['/admin/events', undefined], ['/docs-json', undefined]] as const) {
+    for (const [url, key] of [
+      ['/admin/events', 'the-admin-key'],
+      ['/admin/events', undefined],
+      ['/docs-json', undefined],
+    ] as const) {
       const response = await get(url, key);
       expect(response.headers['x-content-type-options']).toBe('nosniff');
       expect(response.headers['content-security-policy']).toContain("frame-ancestors 'self'");
     }
-    const webhook = await send(open.base, 'POST', '/webhooks', { 'content-type': 'application/json' }, '{"type":"a","data":{}}');
+    const webhook = await send(
+      open.base,
+      'POST',
+      '/webhooks',
+      { 'content-type': 'application/json' },
+      '{"type":"a","data":{}}',
+    );
     expect(webhook.statusCode).toBe(200);
     expect(webhook.headers['x-content-type-options']).toBeUndefined();
     expect(webhook.headers['content-security-policy']).toBeUndefined();
@@ -93,7 +117,9 @@ describe('registerEdgeSecurity', () => {
         expect(response.statusCode).toBe(503);
         expect(response.json().message).toMatch(/ADMIN_API_KEYS/);
       }
-      expect((await send(closed.base, 'POST', '/webhooks', { 'content-type': 'application/json' }, '{}')).statusCode).toBe(200);
+      expect(
+        (await send(closed.base, 'POST', '/webhooks', { 'content-type': 'application/json' }, '{}')).statusCode,
+      ).toBe(200);
     } finally {
       await closed.fastify.close();
     }

@@ -13,11 +13,17 @@ import { HttpErrorFilter, toErrorAnswer } from './http-error.filter.js';
 
 /** A FastifyError as Nest's adapter maps it (HttpException with the Fastify error as cause). */
 const fastifyError = (code: string, status: number, message: string) =>
-  new HttpException(message, status, { cause: Object.assign(new Error(message), { code, name: 'FastifyError', statusCode: status }) });
+  new HttpException(message, status, {
+    cause: Object.assign(new Error(message), { code, name: 'FastifyError', statusCode: status }),
+  });
 
 describe('toErrorAnswer', () => {
   it('keeps a string message and names the status', () => {
-    expect(toErrorAnswer(new UnauthorizedException('no key')).body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'no key' });
+    expect(toErrorAnswer(new UnauthorizedException('no key')).body).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'no key',
+    });
   });
 
   it('keeps the list of field messages of a 400', () => {
@@ -30,10 +36,22 @@ describe('toErrorAnswer', () => {
 
   it('keeps extra fields (the failed signature check) but never a stack or a cause', () => {
     const exception = new HttpException(
-      { statusCode: 401, error: 'Unauthorized', message: 'bad', check: 'signature_mismatch', stack: 'at x (y.ts:1)', cause: 'db' },
+      {
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'bad',
+        check: 'signature_mismatch',
+        stack: 'at x (y.ts:1)',
+        cause: 'db',
+      },
       401,
     );
-    expect(toErrorAnswer(exception).body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'bad', check: 'signature_mismatch' });
+    expect(toErrorAnswer(exception).body).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'bad',
+      check: 'signature_mismatch',
+    });
   });
 
   it('hides everything about an unknown error', () => {
@@ -41,8 +59,14 @@ describe('toErrorAnswer', () => {
     expect(body).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' });
   });
 
-  it('explains Fastify refusals in the sender\'s terms', () => {
-    expect(toErrorAnswer(fastifyError('FST_ERR_CTP_BODY_TOO_LARGE', 413, 'Request body is too large'), {}, { bodyLimit: 2048 }).body).toEqual({
+  it("explains Fastify refusals in the sender's terms", () => {
+    expect(
+      toErrorAnswer(
+        fastifyError('FST_ERR_CTP_BODY_TOO_LARGE', 413, 'Request body is too large'),
+        {},
+        { bodyLimit: 2048 },
+      ).body,
+    ).toEqual({
       statusCode: 413,
       error: 'Payload Too Large',
       message: 'Request body is larger than the limit of 2048 bytes (WEBHOOK_BODY_LIMIT)',
@@ -56,10 +80,16 @@ describe('toErrorAnswer', () => {
   it('answers 405 with Allow: POST for another method on /webhooks, and leaves other 404s alone', () => {
     const notFound = new NotFoundException('Cannot GET /webhooks');
     expect(toErrorAnswer(notFound, { method: 'GET', url: '/webhooks?x=1' })).toEqual({
-      body: { statusCode: 405, error: 'Method Not Allowed', message: 'GET is not allowed on /webhooks; the provider must POST' },
+      body: {
+        statusCode: 405,
+        error: 'Method Not Allowed',
+        message: 'GET is not allowed on /webhooks; the provider must POST',
+      },
       headers: { allow: 'POST' },
     });
-    expect(toErrorAnswer(new NotFoundException('Cannot GET /nope'), { method: 'GET', url: '/nope' }).body.statusCode).toBe(404);
+    expect(
+      toErrorAnswer(new NotFoundException('Cannot GET /nope'), { method: 'GET', url: '/nope' }).body.statusCode,
+    ).toBe(404);
   });
 });
 
@@ -89,8 +119,15 @@ describe('HttpErrorFilter', () => {
   const filter = new HttpErrorFilter(adapter as unknown as HttpServer, { bodyLimit: 1024 });
 
   it('answers the JSON body and logs a refusal at warn with the reason and the sender address', () => {
-    filter.catch(new BadRequestException(['type is required']), host({ method: 'POST', url: '/webhooks', ip: '203.0.113.4' }));
-    expect(adapter.reply).toHaveBeenCalledWith(reply, { statusCode: 400, error: 'Bad Request', message: ['type is required'] }, 400);
+    filter.catch(
+      new BadRequestException(['type is required']),
+      host({ method: 'POST', url: '/webhooks', ip: '203.0.113.4' }),
+    );
+    expect(adapter.reply).toHaveBeenCalledWith(
+      reply,
+      { statusCode: 400, error: 'Bad Request', message: ['type is required'] },
+      400,
+    );
     expect(warn).toHaveBeenCalledTimes(1);
     const [entry] = warn.mock.calls[0] as [Record<string, unknown>];
     expect(entry).toMatchObject({ statusCode: 400, remoteAddress: '203.0.113.4', reason: 'type is required' });
@@ -106,15 +143,25 @@ describe('HttpErrorFilter', () => {
 
   it('logs a server fault at error with its cause, and the client gets no detail', () => {
     const cause = new Error('relation "webhook_events" does not exist');
-    filter.catch(new ServiceUnavailableException('retry later', { cause }), host({ method: 'POST', url: '/webhooks', ip: '::1' }));
+    filter.catch(
+      new ServiceUnavailableException('retry later', { cause }),
+      host({ method: 'POST', url: '/webhooks', ip: '::1' }),
+    );
     expect(error).toHaveBeenCalledWith(expect.objectContaining({ statusCode: 503, err: cause }));
     filter.catch(new TypeError('x is undefined'), host({ method: 'GET', url: '/admin/events', ip: '::1' }));
-    expect(adapter.reply).toHaveBeenLastCalledWith(reply, { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' }, 500);
+    expect(adapter.reply).toHaveBeenLastCalledWith(
+      reply,
+      { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' },
+      500,
+    );
     expect(warn).not.toHaveBeenCalled();
   });
 
   it('logs a deliberate 5xx answer (no cause, e.g. admin disabled) as a refusal at warn', () => {
-    filter.catch(new ServiceUnavailableException('set ADMIN_API_KEYS'), host({ method: 'GET', url: '/admin/events', ip: '::1' }));
+    filter.catch(
+      new ServiceUnavailableException('set ADMIN_API_KEYS'),
+      host({ method: 'GET', url: '/admin/events', ip: '::1' }),
+    );
     expect(warn).toHaveBeenCalledWith(expect.objectContaining({ statusCode: 503, reason: 'set ADMIN_API_KEYS' }));
     expect(error).not.toHaveBeenCalled();
   });

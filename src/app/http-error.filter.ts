@@ -55,11 +55,19 @@ export class HttpErrorFilter implements ExceptionFilter {
     // logged with its stack; a deliberate 5xx answer (admin disabled) is a refusal like a 4xx.
     const fault = !(exception instanceof HttpException) || (body.statusCode >= 500 && exception.cause !== undefined);
     if (fault) {
-      this.logger.error(
-        { msg: `${body.statusCode} ${where}: ${reason}`, statusCode: body.statusCode, remoteAddress: request.ip, err: causeOf(exception) },
-      );
+      this.logger.error({
+        msg: `${body.statusCode} ${where}: ${reason}`,
+        statusCode: body.statusCode,
+        remoteAddress: request.ip,
+        err: causeOf(exception),
+      });
     } else {
-      this.logger.warn({ msg: `Refused ${body.statusCode} ${where}: ${reason}`, statusCode: body.statusCode, remoteAddress: request.ip, reason });
+      this.logger.warn({
+        msg: `Refused ${body.statusCode} ${where}: ${reason}`,
+        statusCode: body.statusCode,
+        remoteAddress: request.ip,
+        reason,
+      });
     }
 
     if (this.httpAdapter.isHeadersSent(response)) {
@@ -114,7 +122,10 @@ function refine(
   }
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     const received = String(request.headers?.['content-type'] ?? '').slice(0, 100);
-    return { body: { ...body, message: `Content-Type must be application/json (got ${JSON.stringify(received)})` }, headers: {} };
+    return {
+      body: { ...body, message: `Content-Type must be application/json (got ${JSON.stringify(received)})` },
+      headers: {},
+    };
   }
   if (code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
     return { body: { ...body, message: 'Content-Length does not match the body received' }, headers: {} };

@@ -37,16 +37,25 @@ export class InboxQueues implements OnApplicationShutdown {
   /** One job for a batch of events. The id is derived from the batch, so adding it twice is a no-op. */
   async dispatch(eventIds: string[], key = 'ingest'): Promise<void> {
     if (eventIds.length === 0) return;
-    await this.dispatchQueue.add('dispatch', { eventIds }, {
-      ...KEEP,
-      jobId: `${key}-${eventIds[0]}-${eventIds.length}`,
-      attempts: 10,
-      backoff: { type: 'exponential', delay: 1000 },
-    });
+    await this.dispatchQueue.add(
+      'dispatch',
+      { eventIds },
+      {
+        ...KEEP,
+        jobId: `${key}-${eventIds[0]}-${eventIds.length}`,
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 1000 },
+      },
+    );
   }
 
   /** Jobs for one handler, `batchSize` events each. `key` makes the job ids unique per purpose. */
-  async runHandler(handler: HandlerQueueTarget, eventIds: string[], key: string, options: JobsOptions = {}): Promise<void> {
+  async runHandler(
+    handler: HandlerQueueTarget,
+    eventIds: string[],
+    key: string,
+    options: JobsOptions = {},
+  ): Promise<void> {
     const queue = this.queueFor(handler.name);
     const jobs = [];
     for (let start = 0; start < eventIds.length; start += handler.batchSize) {

@@ -9,7 +9,12 @@ import { WebhookEventEntity } from './entities/webhook-event.entity.js';
 import { DISPATCH_QUEUE, InboxQueues } from './inbox-queues.js';
 import { DeliveryStore } from './store/delivery.store.js';
 import { EventStore } from './store/event.store.js';
-import { INBOX_BULL_CONFIG, INBOX_REDIS, WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from './webhook-inbox.options.js';
+import {
+  INBOX_BULL_CONFIG,
+  INBOX_REDIS,
+  WEBHOOK_INBOX_OPTIONS,
+  type WebhookInboxOptions,
+} from './webhook-inbox.options.js';
 
 /**
  * The bottom of the inbox: its entities, the stores (all SQL on the inbox tables), the pg pool
@@ -25,12 +30,7 @@ import { INBOX_BULL_CONFIG, INBOX_REDIS, WEBHOOK_INBOX_OPTIONS, type WebhookInbo
     }),
     BullModule.registerQueue({ name: DISPATCH_QUEUE, configKey: INBOX_BULL_CONFIG }),
   ],
-  providers: [
-    pgPoolProvider,
-    EventStore,
-    DeliveryStore,
-    InboxQueues,
-  ],
+  providers: [pgPoolProvider, EventStore, DeliveryStore, InboxQueues],
   exports: [TypeOrmModule, PG_POOL, EventStore, DeliveryStore, InboxQueues],
 })
 export class InboxModule {}

@@ -44,7 +44,9 @@ export interface WebhookInboxModuleOptions {
 }
 
 /** The options with every default applied and the signing secrets parsed, once, at boot. */
-export interface WebhookInboxOptions extends Required<Omit<WebhookInboxModuleOptions, 'signing' | 'relay' | 'ingestion' | 'publicUrl'>> {
+export interface WebhookInboxOptions extends Required<
+  Omit<WebhookInboxModuleOptions, 'signing' | 'relay' | 'ingestion' | 'publicUrl'>
+> {
   publicUrl?: string;
   signing: {
     /** The secrets as given (the test-webhook sender signs with the first). */

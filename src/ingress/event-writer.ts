@@ -124,7 +124,8 @@ export class EventWriter {
     this.stats.statements++;
     const written = await this.store.insertBatch(unique);
     const results = new Map<string, WriteResult>();
-    for (const row of written) results.set(keyOf(row.source, row.external_id), { id: row.id, duplicate: row.duplicate });
+    for (const row of written)
+      results.set(keyOf(row.source, row.external_id), { id: row.id, duplicate: row.duplicate });
 
     if (results.size < leaders.size) {
       const missing = unique.filter((e) => !results.has(keyOf(e.source, e.externalId)));

@@ -19,7 +19,11 @@ export class IngressOutcomeInterceptor implements NestInterceptor {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const publish = (outcome: IngestOutcome, type: string | undefined) =>
-      this.events.emit(InboxEvents.webhookReceived, { type, outcome, elapsedMs: reply.elapsedTime } satisfies WebhookReceivedEvent);
+      this.events.emit(InboxEvents.webhookReceived, {
+        type,
+        outcome,
+        elapsedMs: reply.elapsedTime,
+      } satisfies WebhookReceivedEvent);
     return (next.handle() as Observable<WebhookAckDto>).pipe(
       tap({
         next: (ack) => publish(ack.duplicate ? 'duplicate' : 'accepted', typeOf(request.body)),

@@ -14,7 +14,14 @@ export interface IncomingWebhook {
 export const DEFAULT_SOURCE = 'default';
 
 /** Request headers stored with the event: what helps to trace it later, nothing secret. */
-const KEPT_HEADERS = ['webhook-id', 'webhook-timestamp', 'user-agent', 'content-type', 'x-request-id', 'x-forwarded-for'];
+const KEPT_HEADERS = [
+  'webhook-id',
+  'webhook-timestamp',
+  'user-agent',
+  'content-type',
+  'x-request-id',
+  'x-forwarded-for',
+];
 
 /**
  * The ingestion guarantee in one place: the event is committed (or found to be a duplicate)

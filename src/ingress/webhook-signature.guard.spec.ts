@@ -15,7 +15,9 @@ interface FakeRequest {
 function context(request: FakeRequest) {
   const headers: Record<string, string> = {};
   const reply = { header: (name: string, value: string) => (headers[name] = value) };
-  const ctx = { switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }) } as unknown as ExecutionContext;
+  const ctx = {
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
+  } as unknown as ExecutionContext;
   return { ctx, headers };
 }
 
@@ -24,13 +26,20 @@ const signedRequest = (ip: string, body = '{"type":"a","data":{}}'): FakeRequest
   return {
     ip,
     rawBody: Buffer.from(body),
-    headers: { 'webhook-id': 'msg_1', 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(SECRET, 'msg_1', timestamp, body) },
+    headers: {
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signWebhook(SECRET, 'msg_1', timestamp, body),
+    },
   };
 };
 const badRequest = (ip: string): FakeRequest => ({ ...signedRequest(ip), rawBody: Buffer.from('{"tampered":true}') });
 
 /** The status the guard answers with: 200 when it lets the request through. */
-function outcome(guard: WebhookSignatureGuard, request: FakeRequest): { status: number; body?: any; headers: Record<string, string> } {
+function outcome(
+  guard: WebhookSignatureGuard,
+  request: FakeRequest,
+): { status: number; body?: any; headers: Record<string, string> } {
   const { ctx, headers } = context(request);
   try {
     expect(guard.canActivate(ctx)).toBe(true);
@@ -62,7 +71,10 @@ describe('WebhookSignatureGuard', () => {
     const guard = new WebhookSignatureGuard(options);
     expect([1, 2].map(() => outcome(guard, badRequest('203.0.113.2')).status)).toEqual([401, 401]);
     const throttled = outcome(guard, badRequest('203.0.113.2'));
-    expect(throttled).toMatchObject({ status: 429, body: { statusCode: 429, error: 'Too Many Requests', check: 'signature_mismatch' } });
+    expect(throttled).toMatchObject({
+      status: 429,
+      body: { statusCode: 429, error: 'Too Many Requests', check: 'signature_mismatch' },
+    });
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThanOrEqual(29);
     expect(Number(throttled.headers['retry-after'])).toBeLessThanOrEqual(30);
     // Valid traffic from the same address is never throttled.
@@ -73,7 +85,9 @@ describe('WebhookSignatureGuard', () => {
   });
 
   it('uses the defaults (10 failures per 60 s) when the module options leave them out', () => {
-    const guard = new WebhookSignatureGuard(resolveInboxOptions({ redisUrl: 'redis://unused', signing: { secrets: [SECRET] } }));
+    const guard = new WebhookSignatureGuard(
+      resolveInboxOptions({ redisUrl: 'redis://unused', signing: { secrets: [SECRET] } }),
+    );
     const statuses = Array.from({ length: 11 }, () => outcome(guard, badRequest('203.0.113.9')).status);
     expect(statuses).toEqual([...Array(10).fill(401), 429]);
   });

@@ -12,10 +12,7 @@ import type { RawBodyRequest } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FailureThrottle } from '../shared/failure-throttle.js';
 import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
-import {
-  StandardWebhooksVerifier,
-  WebhookSignatureError,
-} from '../shared/signature/standard-webhooks.verifier.js';
+import { StandardWebhooksVerifier, WebhookSignatureError } from '../shared/signature/standard-webhooks.verifier.js';
 
 const header = (request: FastifyRequest, name: string): string | undefined => {
   const value = request.headers[name];

@@ -44,7 +44,11 @@ export class WebhooksController {
   })
   @ApiHeader({ name: 'webhook-id', required: false, description: 'Standard Webhooks message id (signed).' })
   @ApiHeader({ name: 'webhook-timestamp', required: false, description: 'Unix seconds (signed).' })
-  @ApiHeader({ name: 'webhook-signature', required: false, description: 'v1,<base64 HMAC-SHA256> (space-separated list).' })
+  @ApiHeader({
+    name: 'webhook-signature',
+    required: false,
+    description: 'v1,<base64 HMAC-SHA256> (space-separated list).',
+  })
   @ApiBody({
     schema: {
       type: 'object',
@@ -60,12 +64,24 @@ export class WebhooksController {
   })
   @ApiOkResponse({ type: WebhookAckDto })
   // Every refusal stores nothing; the sender may retry the 429 and 503 ones.
-  @ApiResponse({ status: 400, type: ApiErrorDto, description: 'Malformed JSON or envelope; `message` names each field.' })
-  @ApiResponse({ status: 401, type: ApiErrorDto, description: 'Signature missing, stale or not matching; `check` says which.' })
+  @ApiResponse({
+    status: 400,
+    type: ApiErrorDto,
+    description: 'Malformed JSON or envelope; `message` names each field.',
+  })
+  @ApiResponse({
+    status: 401,
+    type: ApiErrorDto,
+    description: 'Signature missing, stale or not matching; `check` says which.',
+  })
   @ApiResponse({ status: 413, type: ApiErrorDto, description: 'Body larger than WEBHOOK_BODY_LIMIT.' })
   @ApiResponse({ status: 415, type: ApiErrorDto, description: 'Content-Type is not application/json.' })
   @ApiResponse({ status: 429, type: ApiErrorDto, description: 'Too many signature failures from this address.' })
-  @ApiResponse({ status: 503, type: ApiErrorDto, description: 'Not committed (database unreachable): retry after Retry-After.' })
+  @ApiResponse({
+    status: 503,
+    type: ApiErrorDto,
+    description: 'Not committed (database unreachable): retry after Retry-After.',
+  })
   async receive(
     @Req() request: RawBodyRequest<FastifyRequest>,
     @Res({ passthrough: true }) reply: FastifyReply,

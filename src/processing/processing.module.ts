@@ -15,11 +15,7 @@ import { OutboxRelay } from './relay/outbox-relay.js';
 
 /** Handler discovery, dispatch, the workers that run handlers, and the relay that heals the queue. */
 @Module({
-  imports: [
-    DiscoveryModule,
-    InboxModule,
-    TypeOrmModule.forFeature([SubscriptionVersion]),
-  ],
+  imports: [DiscoveryModule, InboxModule, TypeOrmModule.forFeature([SubscriptionVersion])],
   providers: [
     WebhookHandlerRegistry,
     EventTypePolicy,
@@ -32,6 +28,14 @@ import { OutboxRelay } from './relay/outbox-relay.js';
     PostgresAvailability,
   ],
   // For admin and ops: what is registered, the allow-list, the workers' state and the relay.
-  exports: [InboxModule, TypeOrmModule, WebhookHandlerRegistry, EventTypePolicy, InboxWorkers, OutboxRelay, PostgresAvailability],
+  exports: [
+    InboxModule,
+    TypeOrmModule,
+    WebhookHandlerRegistry,
+    EventTypePolicy,
+    InboxWorkers,
+    OutboxRelay,
+    PostgresAvailability,
+  ],
 })
 export class ProcessingModule {}

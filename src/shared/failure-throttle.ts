@@ -27,7 +27,8 @@ export class FailureThrottle {
     private readonly options: FailureThrottleOptions,
     private readonly now: () => number = Date.now,
   ) {
-    if (!(options.limit >= 1) || !(options.windowMs >= 1)) throw new Error('FailureThrottle needs limit >= 1 and windowMs >= 1');
+    if (!(options.limit >= 1) || !(options.windowMs >= 1))
+      throw new Error('FailureThrottle needs limit >= 1 and windowMs >= 1');
     this.maxTracked = Math.max(1, options.maxTracked ?? DEFAULT_MAX_TRACKED);
   }
 
@@ -82,6 +83,6 @@ export function throttleKey(address: string): string {
   const groups = [...headGroups, ...Array<string>(zeros).fill('0'), ...tailGroups];
   return `${groups
     .slice(0, 4)
-    .map((group) => (group.replace(/^0+(?=.)/, '') || '0'))
+    .map((group) => group.replace(/^0+(?=.)/, '') || '0')
     .join(':')}::/64`;
 }

@@ -31,7 +31,9 @@ describe('admin: events (real Postgres + Redis)', () => {
     const ids: string[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 50; page++) {
-      const { status, body } = await admin.get(`/admin/events?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      const { status, body } = await admin.get(
+        `/admin/events?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(status).toBe(200);
       expect(body.items.length).toBeLessThanOrEqual(limit);
       ids.push(...body.items.map((item: { id: string }) => item.id));
@@ -76,7 +78,11 @@ describe('admin: events (real Postgres + Redis)', () => {
     expect(rest).toEqual(expected.slice(3));
 
     // Every row exactly once, whatever the page size.
-    const all = [...(await t.db.query('SELECT id FROM webhook_events WHERE type = $1 ORDER BY received_at DESC, id DESC', [type])).rows.map((r) => r.id)];
+    const all = [
+      ...(
+        await t.db.query('SELECT id FROM webhook_events WHERE type = $1 ORDER BY received_at DESC, id DESC', [type])
+      ).rows.map((r) => r.id),
+    ];
     for (const limit of [1, 2, 5, 200]) expect(await allPages(`type=${type}`, limit)).toEqual(all);
   });
 
@@ -90,7 +96,9 @@ describe('admin: events (real Postgres + Redis)', () => {
     expect(await allPages(`type=${type}&status=failed`, 50)).toEqual([late, early]);
     expect(await allPages(`type=${type}&source=other-provider`, 50)).toEqual([late]);
     expect(await allPages(`type=${type}&from=2026-11-10T00:00:00Z&to=2026-11-29T00:00:00Z`, 50)).toEqual([middle]);
-    expect(await allPages(`status=failed&from=2026-11-01T00:00:00Z&to=2026-11-01T00:00:01Z&type=${type}`, 50)).toEqual([early]);
+    expect(await allPages(`status=failed&from=2026-11-01T00:00:00Z&to=2026-11-01T00:00:01Z&type=${type}`, 50)).toEqual([
+      early,
+    ]);
 
     const { body } = await admin.get(`/admin/events?type=${type}&status=processed`);
     expect(body.items).toEqual([
@@ -143,11 +151,24 @@ describe('admin: events (real Postgres + Redis)', () => {
     expect(body.processedAt).toEqual(expect.any(String));
     expect(body.deliveries.map((d: { handler: string }) => d.handler)).toEqual(['SteadyHandler', 'SwitchableHandler']);
     const [steady, switchable] = body.deliveries;
-    expect(steady).toMatchObject({ status: 'succeeded', attempts: 1, attemptLog: [{ attempt: 1, outcome: 'succeeded', errorMessage: null }] });
-    expect(switchable).toMatchObject({ status: 'dead', attempts: 2, maxAttempts: 2, lastError: `switched off for ${externalId}` });
+    expect(steady).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      attemptLog: [{ attempt: 1, outcome: 'succeeded', errorMessage: null }],
+    });
+    expect(switchable).toMatchObject({
+      status: 'dead',
+      attempts: 2,
+      maxAttempts: 2,
+      lastError: `switched off for ${externalId}`,
+    });
     expect(switchable.attemptLog).toHaveLength(2);
     for (const [index, attempt] of switchable.attemptLog.entries()) {
-      expect(attempt).toMatchObject({ attempt: index + 1, outcome: 'failed', errorMessage: `switched off for ${externalId}` });
+      expect(attempt).toMatchObject({
+        attempt: index + 1,
+        outcome: 'failed',
+        errorMessage: `switched off for ${externalId}`,
+      });
       expect(attempt.errorStack).toMatch(/^Error: switched off for .*\n\s+at /);
       expect(attempt.errorStack.split('\n').length).toBeLessThanOrEqual(12);
       expect(Date.parse(attempt.finishedAt)).toBeGreaterThanOrEqual(Date.parse(attempt.startedAt));
@@ -164,11 +185,17 @@ describe('admin: events (real Postgres + Redis)', () => {
 
   it('purges finished events before a date in batches, with their deliveries and attempts, leaving the rest', async () => {
     const type = `admin.purge.${uniqueId('t')}`.slice(0, 100);
-    const old = await seed(type, Array.from({ length: 1203 }, () => '2026-10-01T00:00:00Z'), 'failed');
+    const old = await seed(
+      type,
+      Array.from({ length: 1203 }, () => '2026-10-01T00:00:00Z'),
+      'failed',
+    );
     const [recentFailed] = await seed(type, ['2026-11-20T00:00:00Z'], 'failed');
     const [oldQueued] = await seed(type, ['2026-10-01T00:00:00Z'], 'queued');
     // One of the old events has a delivery with an attempt: they go with it.
-    const { rows: [delivery] } = await t.db.query(
+    const {
+      rows: [delivery],
+    } = await t.db.query(
       `INSERT INTO webhook_deliveries (event_id, handler, status, attempts, max_attempts) VALUES ($1, 'SteadyHandler', 'dead', 1, 1) RETURNING id`,
       [old[0]],
     );
@@ -188,7 +215,9 @@ describe('admin: events (real Postgres + Redis)', () => {
     const left = await t.db.query('SELECT id FROM webhook_events WHERE type = $1 ORDER BY received_at', [type]);
     expect(left.rows.map((row) => row.id).sort()).toEqual([recentFailed, oldQueued].sort());
     expect((await t.db.query('SELECT 1 FROM webhook_deliveries WHERE id = $1', [delivery.id])).rowCount).toBe(0);
-    expect((await t.db.query('SELECT 1 FROM webhook_delivery_attempts WHERE delivery_id = $1', [delivery.id])).rowCount).toBe(0);
+    expect(
+      (await t.db.query('SELECT 1 FROM webhook_delivery_attempts WHERE delivery_id = $1', [delivery.id])).rowCount,
+    ).toBe(0);
   });
 
   it('refuses every admin route without the key', async () => {

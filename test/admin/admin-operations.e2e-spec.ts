@@ -8,7 +8,9 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const present = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    const present = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
     if (Object.entries(labels).every(([key, value]) => present[key] === value)) return Number(match[3]);
   }
   return undefined;
@@ -25,14 +27,20 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
     admin = adminClient(t);
     // Some traffic for the counts: one processed, one duplicate, one refused, one failed.
     const orderId = uniqueId();
-    processed = (await t.post({ id: orderId, type: 'admin.order_placed', data: { order_id: 'o-1', quantity: 2 } })).body.id;
+    processed = (await t.post({ id: orderId, type: 'admin.order_placed', data: { order_id: 'o-1', quantity: 2 } })).body
+      .id;
     await t.post({ id: orderId, type: 'admin.order_placed', data: { order_id: 'o-1', quantity: 2 } });
     expect((await t.post({ type: 'admin.order_placed' })).status).toBe(400);
     const failingId = uniqueId();
     failing.add(failingId);
     failed = (await t.post({ id: failingId, type: 'admin.switchable', data: {} })).body.id;
-    const status = async (id: string) => (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
-    await waitFor(async () => (await status(processed)) === 'processed' && (await status(failed)) === 'failed', 15_000, 'traffic');
+    const status = async (id: string) =>
+      (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
+    await waitFor(
+      async () => (await status(processed)) === 'processed' && (await status(failed)) === 'failed',
+      15_000,
+      'traffic',
+    );
   });
   afterAll(async () => t?.close());
 
@@ -45,18 +53,41 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
     expect(status).toBe(200);
     const byName = Object.fromEntries(body.map((h: { name: string }) => [h.name, h]));
     expect(Object.keys(byName)).toEqual(
-      expect.arrayContaining(['SwitchableHandler', 'SteadyHandler', 'OrderPlacedHandler', 'SubscriptionRefundHandler', 'RetiredHandler']),
+      expect.arrayContaining([
+        'SwitchableHandler',
+        'SteadyHandler',
+        'OrderPlacedHandler',
+        'SubscriptionRefundHandler',
+        'RetiredHandler',
+      ]),
     );
     expect(byName.OrderPlacedHandler).toMatchObject({
       types: ['admin.order_placed'],
       registered: true,
-      options: { attempts: 5, timeoutMs: 5000, concurrency: 2, transactional: false, dto: 'OrderPlacedData', rateLimit: null, batchSize: 100 },
-      queue: { queue: 'webhook-handler-OrderPlacedHandler', waiting: expect.any(Number), active: expect.any(Number), delayed: expect.any(Number), failed: expect.any(Number) },
+      options: {
+        attempts: 5,
+        timeoutMs: 5000,
+        concurrency: 2,
+        transactional: false,
+        dto: 'OrderPlacedData',
+        rateLimit: null,
+        batchSize: 100,
+      },
+      queue: {
+        queue: 'webhook-handler-OrderPlacedHandler',
+        waiting: expect.any(Number),
+        active: expect.any(Number),
+        delayed: expect.any(Number),
+        failed: expect.any(Number),
+      },
     });
     expect(byName.OrderPlacedHandler.deliveries.succeeded).toBeGreaterThanOrEqual(1);
     expect(byName.SwitchableHandler.options.backoff).toEqual({ type: 'fixed', delayMs: 20, maxDelayMs: 3_600_000 });
     expect(byName.SwitchableHandler.deliveries.dead).toBeGreaterThanOrEqual(1);
-    expect(byName.SubscriptionRefundHandler.options).toMatchObject({ transactional: true, dto: 'SubscriptionRefundData' });
+    expect(byName.SubscriptionRefundHandler.options).toMatchObject({
+      transactional: true,
+      dto: 'SubscriptionRefundData',
+    });
     expect(byName.RetiredHandler).toEqual({
       name: 'RetiredHandler',
       types: [],
@@ -120,7 +151,13 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
     else expect(oldestAgeSeconds).toBeCloseTo((Date.parse(body.generatedAt) - Date.parse(oldestReceivedAt)) / 1000, 0);
     const queues = body.queues.map((q: { queue: string }) => q.queue);
     expect(queues).toEqual(expect.arrayContaining(['webhook-dispatch', 'webhook-handler-SwitchableHandler']));
-    expect(body.queues[0]).toEqual({ queue: 'webhook-dispatch', waiting: expect.any(Number), active: expect.any(Number), delayed: expect.any(Number), failed: expect.any(Number) });
+    expect(body.queues[0]).toEqual({
+      queue: 'webhook-dispatch',
+      waiting: expect.any(Number),
+      active: expect.any(Number),
+      delayed: expect.any(Number),
+      failed: expect.any(Number),
+    });
   });
 
   it('exposes Prometheus metrics: events by type and outcome, ack latency, handler duration, dead deliveries, queue depth', async () => {
@@ -128,21 +165,47 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
-    expect(sample(text, 'webhook_inbox_events_received_total', { type: 'admin.order_placed', outcome: 'accepted' })).toBe(1);
-    expect(sample(text, 'webhook_inbox_events_received_total', { type: 'admin.order_placed', outcome: 'duplicate' })).toBe(1);
+    expect(
+      sample(text, 'webhook_inbox_events_received_total', { type: 'admin.order_placed', outcome: 'accepted' }),
+    ).toBe(1);
+    expect(
+      sample(text, 'webhook_inbox_events_received_total', { type: 'admin.order_placed', outcome: 'duplicate' }),
+    ).toBe(1);
     expect(sample(text, 'webhook_inbox_events_received_total', { type: '(unreadable)', outcome: 'rejected' })).toBe(1);
     expect(sample(text, 'webhook_inbox_ack_duration_seconds_count', { outcome: 'accepted' })).toBeGreaterThanOrEqual(2);
-    expect(sample(text, 'webhook_inbox_ack_duration_seconds_bucket', { outcome: 'accepted', le: '+Inf' })).toBeGreaterThanOrEqual(2);
+    expect(
+      sample(text, 'webhook_inbox_ack_duration_seconds_bucket', { outcome: 'accepted', le: '+Inf' }),
+    ).toBeGreaterThanOrEqual(2);
     // At least: this replica's relay may also pick up work other suites left in the run's database.
-    expect(sample(text, 'webhook_inbox_handler_duration_seconds_count', { handler: 'OrderPlacedHandler', outcome: 'succeeded' })).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'webhook_inbox_handler_duration_seconds_count', { handler: 'SwitchableHandler', outcome: 'failed' })).toBeGreaterThanOrEqual(2);
-    expect(sample(text, 'webhook_inbox_handler_duration_seconds_count', { handler: 'SteadyHandler', outcome: 'succeeded' })).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'webhook_inbox_handler_duration_seconds_count', { handler: 'OrderPlacedHandler', outcome: 'failed' })).toBeUndefined();
-    expect(sample(text, 'webhook_inbox_deliveries_dead_total', { handler: 'SwitchableHandler' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'webhook_inbox_handler_duration_seconds_count', {
+        handler: 'OrderPlacedHandler',
+        outcome: 'succeeded',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'webhook_inbox_handler_duration_seconds_count', { handler: 'SwitchableHandler', outcome: 'failed' }),
+    ).toBeGreaterThanOrEqual(2);
+    expect(
+      sample(text, 'webhook_inbox_handler_duration_seconds_count', { handler: 'SteadyHandler', outcome: 'succeeded' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'webhook_inbox_handler_duration_seconds_count', {
+        handler: 'OrderPlacedHandler',
+        outcome: 'failed',
+      }),
+    ).toBeUndefined();
+    expect(
+      sample(text, 'webhook_inbox_deliveries_dead_total', { handler: 'SwitchableHandler' }),
+    ).toBeGreaterThanOrEqual(1);
     // Read from the shared state at scrape time.
     expect(sample(text, 'webhook_inbox_deliveries_dead', { handler: 'SwitchableHandler' })).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'webhook_inbox_queue_jobs', { queue: 'webhook-dispatch', state: 'waiting' })).toEqual(expect.any(Number));
-    expect(sample(text, 'webhook_inbox_queue_jobs', { queue: 'webhook-handler-OrderPlacedHandler', state: 'failed' })).toBe(0);
+    expect(sample(text, 'webhook_inbox_queue_jobs', { queue: 'webhook-dispatch', state: 'waiting' })).toEqual(
+      expect.any(Number),
+    );
+    expect(
+      sample(text, 'webhook_inbox_queue_jobs', { queue: 'webhook-handler-OrderPlacedHandler', state: 'failed' }),
+    ).toBe(0);
     expect(sample(text, 'webhook_inbox_events_unfinished')).toEqual(expect.any(Number));
     expect(sample(text, 'webhook_inbox_events_oldest_unfinished_age_seconds')).toEqual(expect.any(Number));
     expect(sample(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
@@ -181,19 +244,30 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
         where,
         responses: expect.arrayContaining([ok, '401', '403', '503']),
       });
-      expect({ where, schema: Boolean(operation.responses[ok].content?.['application/json']?.schema) }).toEqual({ where, schema: true });
+      expect({ where, schema: Boolean(operation.responses[ok].content?.['application/json']?.schema) }).toEqual({
+        where,
+        schema: true,
+      });
       expect(operation.summary).toEqual(expect.any(String));
     }
     const schemas = doc.components.schemas;
     expect(schemas.EventDetailDto.properties.deliveries.items.$ref).toBe('#/components/schemas/DeliveryDto');
     expect(schemas.DeliveryDto.properties.attemptLog.items.$ref).toBe('#/components/schemas/AttemptDto');
     expect(schemas.AttemptDto.properties.errorStack).toBeDefined();
-    expect(doc.paths['/admin/events'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(
-      ['cursor', 'from', 'limit', 'source', 'status', 'to', 'type'],
-    );
+    expect(doc.paths['/admin/events'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
+      'cursor',
+      'from',
+      'limit',
+      'source',
+      'status',
+      'to',
+      'type',
+    ]);
     // The ingestion endpoint, with its signature headers and envelope; health and metrics.
     const ingest = doc.paths['/webhooks'].post;
-    expect(ingest.parameters.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['webhook-id', 'webhook-timestamp', 'webhook-signature']));
+    expect(ingest.parameters.map((p: { name: string }) => p.name)).toEqual(
+      expect.arrayContaining(['webhook-id', 'webhook-timestamp', 'webhook-signature']),
+    );
     expect(ingest.requestBody.content['application/json'].schema.required).toEqual(['type', 'data']);
     expect(Object.keys(ingest.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '413', '415', '503']));
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health/live', '/health/ready', '/metrics']));
@@ -203,12 +277,16 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
     const anonymous = await fetch(`${t.url}/admin/queues`);
     expect(anonymous.status).toBe(401);
     expect(await anonymous.json()).toMatchObject({ statusCode: 401 });
-    expect((await fetch(`${t.url}/admin/queues/api/queues`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect(
+      (await fetch(`${t.url}/admin/queues/api/queues`, { headers: { authorization: 'Bearer wrong' } })).status,
+    ).toBe(401);
 
     const page = await admin.get('/admin/queues');
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>webhook-inbox queues</title>');
-    const { status, body } = await admin.get('/admin/queues/api/queues?activeQueue=webhook-dispatch&status=latest&page=1');
+    const { status, body } = await admin.get(
+      '/admin/queues/api/queues?activeQueue=webhook-dispatch&status=latest&page=1',
+    );
     expect(status).toBe(200);
     expect(body.queues.map((q: { name: string }) => q.name)).toEqual(
       expect.arrayContaining([

@@ -67,7 +67,10 @@ describe('admin: replay (real Postgres + Redis)', () => {
   it('is harmless when sent twice in a row: the second finds the delivery in progress', async () => {
     const event = await failedEvent();
     failing.delete(event.externalId);
-    const [first, second] = [await admin.post(`/admin/events/${event.id}/replay`), await admin.post(`/admin/events/${event.id}/replay`)];
+    const [first, second] = [
+      await admin.post(`/admin/events/${event.id}/replay`),
+      await admin.post(`/admin/events/${event.id}/replay`),
+    ];
     expect(first.body.replayed).toHaveLength(1);
     expect(second.status).toBe(200);
     // Either still pending/running (skipped as in progress) or already done (succeeded, not re-run).
@@ -91,17 +94,25 @@ describe('admin: replay (real Postgres + Redis)', () => {
     await until(ack.id, 'processed');
 
     const all = await admin.post(`/admin/events/${ack.id}/replay?all=true`);
-    expect(all.body.replayed.map((r: { handler: string; previousStatus: string }) => [r.handler, r.previousStatus])).toEqual([
+    expect(
+      all.body.replayed.map((r: { handler: string; previousStatus: string }) => [r.handler, r.previousStatus]),
+    ).toEqual([
       ['SteadyHandler', 'succeeded'],
       ['SwitchableHandler', 'succeeded'],
     ]);
-    await waitFor(async () => adminRunsOf('SteadyHandler', externalId) === 2 && (await statusOf(ack.id)) === 'processed');
+    await waitFor(
+      async () => adminRunsOf('SteadyHandler', externalId) === 2 && (await statusOf(ack.id)) === 'processed',
+    );
     expect(adminRunsOf('SwitchableHandler', externalId)).toBe(2);
 
     const one = await admin.post(`/admin/events/${ack.id}/replay?handler=SteadyHandler`);
-    expect(one.body.replayed).toEqual([{ handler: 'SteadyHandler', deliveryId: expect.any(String), previousStatus: 'succeeded' }]);
+    expect(one.body.replayed).toEqual([
+      { handler: 'SteadyHandler', deliveryId: expect.any(String), previousStatus: 'succeeded' },
+    ]);
     expect(one.body.skipped).toEqual([]);
-    await waitFor(async () => adminRunsOf('SteadyHandler', externalId) === 3 && (await statusOf(ack.id)) === 'processed');
+    await waitFor(
+      async () => adminRunsOf('SteadyHandler', externalId) === 3 && (await statusOf(ack.id)) === 'processed',
+    );
     expect(adminRunsOf('SwitchableHandler', externalId)).toBe(2);
   });
 

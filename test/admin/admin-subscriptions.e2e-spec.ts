@@ -27,10 +27,14 @@ describe('admin: subscriptions, on two replicas sharing the database', () => {
   async function outcome(t: TestApp, type: string): Promise<string> {
     const { status, body } = await t.post({ id: uniqueId(), type, data: { order_id: 'o-1', quantity: 1 } });
     expect(status).toBe(200); // acknowledged whatever the list says
-    return waitFor(async () => {
-      const current = await statusOf(t, body.id);
-      return ['processed', 'ignored', 'failed'].includes(current) ? current : undefined;
-    }, 15_000, `event ${body.id} to finish`);
+    return waitFor(
+      async () => {
+        const current = await statusOf(t, body.id);
+        return ['processed', 'ignored', 'failed'].includes(current) ? current : undefined;
+      },
+      15_000,
+      `event ${body.id} to finish`,
+    );
   }
 
   it('processes every handled type until a list is set', async () => {
@@ -78,18 +82,31 @@ describe('admin: subscriptions, on two replicas sharing the database', () => {
     expect(await outcome(b, 'admin.order_placed')).toBe('processed');
     expect((await adminB.get('/admin/subscriptions')).body).toMatchObject({ version, mode: 'list' });
 
-    const types = (await adminA.get('/admin/event-types')).body as { type: string; subscribed: boolean; processed: boolean }[];
+    const types = (await adminA.get('/admin/event-types')).body as {
+      type: string;
+      subscribed: boolean;
+      processed: boolean;
+    }[];
     expect(types.find((t) => t.type === 'admin.switchable')).toMatchObject({ subscribed: false, processed: false });
     expect(types.find((t) => t.type === 'admin.order_placed')).toMatchObject({ subscribed: true, processed: true });
-    expect(types.find((t) => t.type === 'provider.not_handled_yet')).toMatchObject({ subscribed: true, processed: false, total: 0 });
+    expect(types.find((t) => t.type === 'provider.not_handled_yet')).toMatchObject({
+      subscribed: true,
+      processed: false,
+      total: 0,
+    });
   });
 
   it('writes no new version when the same list is saved again, and refuses a stale expectedVersion with 409', async () => {
     const current = (await adminA.get('/admin/subscriptions')).body;
-    const same = await adminA.put('/admin/subscriptions', { types: ['provider.not_handled_yet', 'admin.order_placed', 'admin.order_placed'] });
+    const same = await adminA.put('/admin/subscriptions', {
+      types: ['provider.not_handled_yet', 'admin.order_placed', 'admin.order_placed'],
+    });
     expect(same.body).toMatchObject({ changed: false, version: current.version });
 
-    const stale = await adminB.put('/admin/subscriptions', { types: ['admin.switchable'], expectedVersion: current.version - 1 });
+    const stale = await adminB.put('/admin/subscriptions', {
+      types: ['admin.switchable'],
+      expectedVersion: current.version - 1,
+    });
     expect(stale.status).toBe(409);
     expect(stale.body.message).toContain(`at version ${current.version}`);
     expect((await adminA.get('/admin/subscriptions')).body.version).toBe(current.version);
@@ -114,7 +131,10 @@ describe('admin: subscriptions, on two replicas sharing the database', () => {
       removed: ['provider.not_handled_yet'],
     });
     expect(latest.changedBy).toMatch(/^bob \(key:/);
-    expect(previous).toMatchObject({ added: ['admin.order_placed', 'provider.not_handled_yet'], reason: 'customer disabled switchable events' });
+    expect(previous).toMatchObject({
+      added: ['admin.order_placed', 'provider.not_handled_yet'],
+      reason: 'customer disabled switchable events',
+    });
     expect(previous.changedBy).toMatch(/^alice /);
     expect(Date.parse(latest.changedAt)).toBeGreaterThanOrEqual(Date.parse(previous.changedAt));
     const older = await adminA.get(`/admin/subscriptions/history?beforeVersion=${latest.version}&limit=1`);

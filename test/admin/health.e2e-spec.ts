@@ -34,7 +34,10 @@ describe('health: liveness and readiness (@nestjs/terminus)', () => {
   it('is live and ready with Postgres and Redis up', async () => {
     const t = await startTestApp({ env: ADMIN_ENV });
     try {
-      expect(await json(`${t.url}/health/live`)).toEqual({ status: 200, body: expect.objectContaining({ status: 'ok' }) });
+      expect(await json(`${t.url}/health/live`)).toEqual({
+        status: 200,
+        body: expect.objectContaining({ status: 'ok' }),
+      });
       const ready = await json(`${t.url}/health/ready`);
       expect(ready.status).toBe(200);
       expect(ready.body).toMatchObject({ status: 'ok', info: { postgres: { status: 'up' }, redis: { status: 'up' } } });
@@ -48,7 +51,9 @@ describe('health: liveness and readiness (@nestjs/terminus)', () => {
     let t: TestApp | undefined;
 
     const startRedis = (port: number) =>
-      spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+        stdio: 'ignore',
+      });
 
     afterAll(async () => {
       await t?.close();
@@ -74,7 +79,10 @@ describe('health: liveness and readiness (@nestjs/terminus)', () => {
       const ready = await json(`${t.url}/health/ready`);
       expect(Date.now() - started).toBeLessThan(3000);
       expect(ready.status).toBe(503);
-      expect(ready.body).toMatchObject({ statusCode: 503, details: { redis: { status: 'down' }, postgres: { status: 'up' } } });
+      expect(ready.body).toMatchObject({
+        statusCode: 503,
+        details: { redis: { status: 'down' }, postgres: { status: 'up' } },
+      });
       expect(await json(`${t.url}/health/live`)).toMatchObject({ status: 200 });
 
       const scrape = await fetch(`${t.url}/metrics`);

@@ -22,7 +22,8 @@ describe('retention: processed and ignored events older than RETENTION_DAYS', ()
     return rows.map((row) => row.id);
   }
   const countOf = async (type: string, status: string) =>
-    (await t.db.query('SELECT count(*)::int AS n FROM webhook_events WHERE type = $1 AND status = $2', [type, status])).rows[0].n;
+    (await t.db.query('SELECT count(*)::int AS n FROM webhook_events WHERE type = $1 AND status = $2', [type, status]))
+      .rows[0].n;
 
   it('deletes them in batches with their deliveries, keeps failed and recent ones, and skips rows another transaction holds', async () => {
     const type = `retention.${uniqueId('t')}`.slice(0, 100);
@@ -30,7 +31,9 @@ describe('retention: processed and ignored events older than RETENTION_DAYS', ()
     await seed(type, 'ignored', 4, 10);
     await seed(type, 'failed', 40, 5);
     await seed(type, 'processed', 2, 7);
-    const { rows: [delivery] } = await t.db.query(
+    const {
+      rows: [delivery],
+    } = await t.db.query(
       `INSERT INTO webhook_deliveries (event_id, handler, status, attempts, max_attempts) VALUES ($1, 'SomeHandler', 'succeeded', 1, 5) RETURNING id`,
       [oldProcessed[0]],
     );

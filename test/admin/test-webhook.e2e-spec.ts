@@ -29,12 +29,16 @@ describe('test webhook: POST /admin/test-webhook and npm run webhook:send (signe
   });
 
   const event = async (id: string) =>
-    (await t.db.query('SELECT external_id, type, status, payload, headers FROM webhook_events WHERE id = $1', [id])).rows[0];
+    (await t.db.query('SELECT external_id, type, status, payload, headers FROM webhook_events WHERE id = $1', [id]))
+      .rows[0];
   const processedSoon = (id: string) =>
     waitFor(async () => (await event(id))?.status === 'processed', 15_000, `event ${id} to be processed`);
 
   it('signs a test event with the configured secret, sends it to the service and says where to find it', async () => {
-    const { status, body } = await admin.post('/admin/test-webhook', { type: 'admin.order_placed', data: { order_id: 'o-7', quantity: 3 } });
+    const { status, body } = await admin.post('/admin/test-webhook', {
+      type: 'admin.order_placed',
+      data: { order_id: 'o-7', quantity: 3 },
+    });
     expect(status).toBe(200);
     expect(body).toMatchObject({
       url: `${t.url}/webhooks`,
@@ -50,8 +54,15 @@ describe('test webhook: POST /admin/test-webhook and npm run webhook:send (signe
     // It went through the real edge: stored with the sender's headers, then handled like any event.
     await processedSoon(body.eventId);
     const stored = await event(body.eventId);
-    expect(stored).toMatchObject({ external_id: body.externalId, type: 'admin.order_placed', payload: { data: { order_id: 'o-7', quantity: 3 } } });
-    expect(stored.headers).toMatchObject({ 'user-agent': 'webhook-inbox-test-sender/1.0', 'webhook-id': body.webhookId });
+    expect(stored).toMatchObject({
+      external_id: body.externalId,
+      type: 'admin.order_placed',
+      payload: { data: { order_id: 'o-7', quantity: 3 } },
+    });
+    expect(stored.headers).toMatchObject({
+      'user-agent': 'webhook-inbox-test-sender/1.0',
+      'webhook-id': body.webhookId,
+    });
     expect(adminRunsOf('OrderPlacedHandler', body.externalId)).toBe(1);
     const detail = await admin.get(body.eventUrl);
     expect(detail.body.deliveries[0]).toMatchObject({ handler: 'OrderPlacedHandler', status: 'succeeded' });
@@ -72,7 +83,9 @@ describe('test webhook: POST /admin/test-webhook and npm run webhook:send (signe
   });
 
   it('reports an unreachable PUBLIC_URL instead of failing', async () => {
-    const other = await startTestApp({ env: { ...ADMIN_ENV, WEBHOOK_SECRET: SECRET, PUBLIC_URL: 'http://127.0.0.1:1' } });
+    const other = await startTestApp({
+      env: { ...ADMIN_ENV, WEBHOOK_SECRET: SECRET, PUBLIC_URL: 'http://127.0.0.1:1' },
+    });
     try {
       const { status, body } = await adminClient(other).post('/admin/test-webhook', { type: 'x' });
       expect(status).toBe(200);
@@ -93,7 +106,14 @@ describe('test webhook: POST /admin/test-webhook and npm run webhook:send (signe
     const eventIdIn = (text: string) => /event ([0-9a-f-]{36}):/.exec(text)?.[1];
 
     it('sends --type and --data signed with WEBHOOK_SECRET and prints the event', async () => {
-      const { code, out } = await run(['--type', 'admin.order_placed', '--data', '{"order_id":"cli-1","quantity":1}', '--url', t.url]);
+      const { code, out } = await run([
+        '--type',
+        'admin.order_placed',
+        '--data',
+        '{"order_id":"cli-1","quantity":1}',
+        '--url',
+        t.url,
+      ]);
       expect(code).toBe(0);
       expect(out).toContain(`POST ${t.url}/webhooks (signed`);
       expect(out).toContain('→ 200');
@@ -104,7 +124,15 @@ describe('test webhook: POST /admin/test-webhook and npm run webhook:send (signe
 
     it('sends a whole envelope from --file; the same id twice is a duplicate', async () => {
       const file = join(dir, 'envelope.json');
-      await writeFile(file, JSON.stringify({ id: `evt_file_${randomBytes(4).toString('hex')}`, type: 'admin.order_placed', data: { order_id: 'f', quantity: 9 }, extra: 'kept' }));
+      await writeFile(
+        file,
+        JSON.stringify({
+          id: `evt_file_${randomBytes(4).toString('hex')}`,
+          type: 'admin.order_placed',
+          data: { order_id: 'f', quantity: 9 },
+          extra: 'kept',
+        }),
+      );
       const first = await run(['--file', file, '--url', `${t.url}/webhooks`]);
       expect(first.code).toBe(0);
       const id = eventIdIn(first.out)!;
@@ -122,7 +150,14 @@ describe('test webhook: POST /admin/test-webhook and npm run webhook:send (signe
       expect(unsigned.code).toBe(1);
       expect(unsigned.out).toContain('UNSIGNED');
 
-      for (const argv of [[], ['--data', '{}'], ['--type', 'a', '--data', '[1]'], ['--type', 'a', '--data', '{oops'], ['--type', 'bad type'], ['--nope']]) {
+      for (const argv of [
+        [],
+        ['--data', '{}'],
+        ['--type', 'a', '--data', '[1]'],
+        ['--type', 'a', '--data', '{oops'],
+        ['--type', 'bad type'],
+        ['--nope'],
+      ]) {
         const result = await run(argv);
         expect({ argv, code: result.code }).toEqual({ argv, code: 2 });
         expect(result.err).toContain('npm run webhook:send');
@@ -130,17 +165,24 @@ describe('test webhook: POST /admin/test-webhook and npm run webhook:send (signe
     });
 
     const built = join(process.cwd(), 'dist/scripts/send-webhook.js');
-    (existsSync(built) ? it : it.skip)('runs as `node dist/scripts/send-webhook.js` (what npm run webhook:send starts)', async () => {
-      const child = spawn(process.execPath, [built, '--type', 'admin.order_placed', '--data', '{"order_id":"bin","quantity":4}'], {
-        env: { PATH: process.env.PATH, WEBHOOK_SECRET: SECRET, PUBLIC_URL: t.url },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (chunk) => (output += chunk));
-      child.stderr.on('data', (chunk) => (output += chunk));
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-      expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('→ 200') });
-      await processedSoon(eventIdIn(output)!);
-    });
+    (existsSync(built) ? it : it.skip)(
+      'runs as `node dist/scripts/send-webhook.js` (what npm run webhook:send starts)',
+      async () => {
+        const child = spawn(
+          process.execPath,
+          [built, '--type', 'admin.order_placed', '--data', '{"order_id":"bin","quantity":4}'],
+          {
+            env: { PATH: process.env.PATH, WEBHOOK_SECRET: SECRET, PUBLIC_URL: t.url },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        let output = '';
+        child.stdout.on('data', (chunk) => (output += chunk));
+        child.stderr.on('data', (chunk) => (output += chunk));
+        const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+        expect({ code, output }).toEqual({ code: 0, output: expect.stringContaining('→ 200') });
+        await processedSoon(eventIdIn(output)!);
+      },
+    );
   });
 });

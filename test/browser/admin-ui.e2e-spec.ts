@@ -22,7 +22,9 @@ const LAUNCH_ARGS = [
 ];
 
 if (!existsSync(CHROMIUM)) {
-  console.warn(`SKIPPED the browser test: ${CHROMIUM} is not installed (apt-get install -y chromium); .ci/run installs it.`);
+  console.warn(
+    `SKIPPED the browser test: ${CHROMIUM} is not installed (apt-get install -y chromium); .ci/run installs it.`,
+  );
 }
 const describeWithChromium = existsSync(CHROMIUM) ? describe : describe.skip;
 
@@ -38,7 +40,8 @@ describeWithChromium('in a real browser: Swagger UI and Bull Board', () => {
     t = await startTestApp({ extraImports: [AdminTestHandlersModule], env: ADMIN_ENV });
     failedExternalId = uniqueId('browser');
     failing.add(failedExternalId);
-    failedEventId = (await t.post({ id: failedExternalId, type: 'admin.switchable', data: { from: 'browser test' } })).body.id;
+    failedEventId = (await t.post({ id: failedExternalId, type: 'admin.switchable', data: { from: 'browser test' } }))
+      .body.id;
     await waitFor(async () => (await statusOf(failedEventId)) === 'failed', 15_000, 'the event to fail');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
   });
@@ -47,11 +50,14 @@ describeWithChromium('in a real browser: Swagger UI and Bull Board', () => {
     await t?.close();
   });
 
-  const statusOf = async (id: string) => (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
+  const statusOf = async (id: string) =>
+    (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
 
   /** The Swagger UI block of one operation, opened, in "Try it out" mode. */
   async function tryOut(page: Page, method: string, path: string) {
-    const block = page.locator(`.opblock-${method}`, { has: page.locator(`.opblock-summary-path[data-path="${path}"]`) });
+    const block = page.locator(`.opblock-${method}`, {
+      has: page.locator(`.opblock-summary-path[data-path="${path}"]`),
+    });
     await block.locator('.opblock-summary').first().click();
     await block.locator('button.try-out__btn').click();
     return block;
@@ -61,7 +67,12 @@ describeWithChromium('in a real browser: Swagger UI and Bull Board', () => {
     await block.locator('button.execute').click();
     const status = block.locator('.live-responses-table .response .response-col_status').first();
     await status.waitFor({ timeout: 15_000 });
-    const body = await block.locator('.live-responses-table .response-col_description .highlight-code, .live-responses-table .response-col_description pre').first().innerText();
+    const body = await block
+      .locator(
+        '.live-responses-table .response-col_description .highlight-code, .live-responses-table .response-col_description pre',
+      )
+      .first()
+      .innerText();
     return { status: (await status.innerText()).trim(), body };
   }
 
@@ -98,7 +109,11 @@ describeWithChromium('in a real browser: Swagger UI and Bull Board', () => {
       expect(replayed.body).toContain('"previousStatus": "dead"');
       await replay.scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(ARTIFACTS, 'swagger-replay.png') });
-      await waitFor(async () => (await statusOf(failedEventId)) === 'processed', 15_000, 'the replayed event to be processed');
+      await waitFor(
+        async () => (await statusOf(failedEventId)) === 'processed',
+        15_000,
+        'the replayed event to be processed',
+      );
       expect(problems).toEqual([]);
     } finally {
       await context.close();

@@ -1,4 +1,9 @@
-import { subscriptionChargeback, subscriptionCreated, subscriptionRefund, type Envelope } from './infra/subscription-events.js';
+import {
+  subscriptionChargeback,
+  subscriptionCreated,
+  subscriptionRefund,
+  type Envelope,
+} from './infra/subscription-events.js';
 
 export type FinalStatus = 'processed' | 'failed' | 'ignored';
 
@@ -41,8 +46,14 @@ export function buildPlan(run: string, subscriptions: number, duplicateShare: nu
     const chargedBack = 100 + Math.floor(rnd() * 900);
     totals.set(sub, { refunded, chargedBack });
     events.push({ envelope: subscriptionCreated(`evt_${run}_c${i}`, sub, 1999), expected: 'processed' });
-    events.push({ envelope: subscriptionRefund(`evt_${run}_r${i}`, sub, `re_${run}_${i}`, refunded), expected: 'processed' });
-    events.push({ envelope: subscriptionChargeback(`evt_${run}_b${i}`, sub, `cb_${run}_${i}`, chargedBack), expected: 'processed' });
+    events.push({
+      envelope: subscriptionRefund(`evt_${run}_r${i}`, sub, `re_${run}_${i}`, refunded),
+      expected: 'processed',
+    });
+    events.push({
+      envelope: subscriptionChargeback(`evt_${run}_b${i}`, sub, `cb_${run}_${i}`, chargedBack),
+      expected: 'processed',
+    });
   }
   const extras = Math.max(10, Math.round(subscriptions * 0.03));
   for (let i = 0; i < extras; i++) {
@@ -50,12 +61,20 @@ export function buildPlan(run: string, subscriptions: number, duplicateShare: nu
     poison.data.currency = 'euros'; // not an ISO 4217 code: the DTO refuses it, permanently
     events.push({ envelope: poison, expected: 'failed' });
     events.push({
-      envelope: { id: `evt_${run}_u${i}`, type: 'chaos.nobody_listens', created_at: new Date().toISOString(), data: { i } },
+      envelope: {
+        id: `evt_${run}_u${i}`,
+        type: 'chaos.nobody_listens',
+        created_at: new Date().toISOString(),
+        data: { i },
+      },
       expected: 'ignored',
     });
   }
 
-  const sends = shuffle(events.map((event) => event.envelope), rnd);
+  const sends = shuffle(
+    events.map((event) => event.envelope),
+    rnd,
+  );
   // Duplicates: a share of the events is sent again a little later (the provider's own retries,
   // a second delivery after a timeout on its side).
   const duplicates = Math.round(events.length * duplicateShare);

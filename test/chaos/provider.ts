@@ -74,10 +74,15 @@ export class Provider {
     }
   }
 
-  private async send(api: number, id: string, body: string): Promise<{ status: number; retryAfterMs?: number; inboxId?: string }> {
+  private async send(
+    api: number,
+    id: string,
+    body: string,
+  ): Promise<{ status: number; retryAfterMs?: number; inboxId?: string }> {
     const timestamp = Math.floor(Date.now() / 1000);
     const started = Date.now();
-    const record = (status: number) => this.sends.push({ at: started - this.startedAt, ms: Date.now() - started, status, api });
+    const record = (status: number) =>
+      this.sends.push({ at: started - this.startedAt, ms: Date.now() - started, status, api });
     try {
       const response = await fetch(`${this.apis[api]}/webhooks`, {
         method: 'POST',

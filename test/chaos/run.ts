@@ -62,7 +62,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => pr
 async function main(): Promise<number> {
   log(`seed ${SEED}, ${SUBSCRIPTIONS} subscriptions, logs in ${logDir}`);
   const plan = buildPlan(`${SEED}`, SUBSCRIPTIONS, 0.15, random(SEED));
-  log(`plan: ${plan.events.length} events, ${plan.sends.length} sends (${plan.sends.length - plan.events.length} duplicates)`);
+  log(
+    `plan: ${plan.events.length} events, ${plan.sends.length} sends (${plan.sends.length - plan.events.length} duplicates)`,
+  );
 
   [postgres, redis] = await Promise.all([PrivatePostgres.start(), PrivateRedis.start({ aof: true })]);
   log(`own Postgres on ${postgres.port}, own Redis (AOF) on ${redis.port}`);
@@ -103,7 +105,9 @@ async function main(): Promise<number> {
   const drainStart = Date.now();
   await pollUntil(
     async () => {
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM webhook_events WHERE status IN ('received', 'queued')`);
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n FROM webhook_events WHERE status IN ('received', 'queued')`,
+      );
       return rows[0].n === 0;
     },
     DRAIN_TIMEOUT_MS,
@@ -123,7 +127,8 @@ async function main(): Promise<number> {
   console.log(`(deliveries that took more than one run, after crashes, outages or poison retries: ${reruns[0].n})`);
   const ok = faults.every((fault) => fault.ok !== false) && checks.every((check) => check.ok);
   if (!ok) {
-    for (const service of services) console.log(`\n--- last lines of ${service.name} (${service.logFile}) ---\n${service.tail()}`);
+    for (const service of services)
+      console.log(`\n--- last lines of ${service.name} (${service.logFile}) ---\n${service.tail()}`);
   }
   return ok ? 0 : 1;
 }
@@ -164,9 +169,15 @@ async function injectFaults(
     injected: 'Redis kill -9, restarted after 8 s',
     observed:
       `${ok2xx(downSends)}/${downSends.length} answered 2xx while down, slowest ${slowest(downSends)} ms; ` +
-      (caught.ms >= 0 ? `relay queued the ${caught.backlog} waiting events ${(caught.ms / 1000).toFixed(1)} s after Redis returned` : `relay: ${'error' in caught ? caught.error : ''}`),
-    ok: downSends.length > 0 && ok2xx(downSends) === downSends.length && slowest(downSends) < FAST_ANSWER_MS &&
-      caught.ms >= 0 && caught.ms <= RELAY_BOUND_MS,
+      (caught.ms >= 0
+        ? `relay queued the ${caught.backlog} waiting events ${(caught.ms / 1000).toFixed(1)} s after Redis returned`
+        : `relay: ${'error' in caught ? caught.error : ''}`),
+    ok:
+      downSends.length > 0 &&
+      ok2xx(downSends) === downSends.length &&
+      slowest(downSends) < FAST_ANSWER_MS &&
+      caught.ms >= 0 &&
+      caught.ms <= RELAY_BOUND_MS,
   });
 
   // 2. Redis hangs (accepts connections, answers nothing).
@@ -216,7 +227,11 @@ async function injectFaults(
   await p.worker1.kill9();
   await sleep(3_000);
   await p.worker1.start();
-  faults.push({ at: w1, injected: 'worker-1 kill -9 under load, restarted after 3 s', observed: 'its jobs are re-run: see the checks below' });
+  faults.push({
+    at: w1,
+    injected: 'worker-1 kill -9 under load, restarted after 3 s',
+    observed: 'its jobs are re-run: see the checks below',
+  });
 
   // 5. A deploy of api-1: SIGTERM, drain, exit 0; no request it had started is answered 5xx.
   const a1 = await at(60_000);
@@ -268,7 +283,13 @@ async function injectFaults(
 /** How long after Redis returned until no event received before that moment is still un-queued. */
 async function relayCatchUp(db: pg.Pool, back: Date): Promise<{ backlog: number; ms: number }> {
   const waiting = async () =>
-    Number((await db.query(`SELECT count(*) AS n FROM webhook_events WHERE status = 'received' AND received_at < $1`, [back])).rows[0].n);
+    Number(
+      (
+        await db.query(`SELECT count(*) AS n FROM webhook_events WHERE status = 'received' AND received_at < $1`, [
+          back,
+        ])
+      ).rows[0].n,
+    );
   const backlog = await waiting();
   await pollUntil(async () => (await waiting()) === 0, 20_000, 'the relay to queue the Redis-outage backlog', 200);
   return { backlog, ms: Date.now() - back.getTime() };
@@ -293,11 +314,19 @@ function report(faults: Fault[], checks: Check[], sends: SendRecord[]): void {
     const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
     console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n'));
   };
-  console.log(`\nChaos run (seed ${SEED}): ${sends.length} requests — ${count(200)} × 200, ${count(503)} × 503, ${count(0)} dropped\n`);
+  console.log(
+    `\nChaos run (seed ${SEED}): ${sends.length} requests — ${count(200)} × 200, ${count(503)} × 503, ${count(0)} dropped\n`,
+  );
   const verdict = (ok?: boolean) => (ok === undefined ? '-' : ok ? 'PASS' : 'FAIL');
-  rows(['at', 'injected', 'observed', 'result'], faults.map((f) => [`${(f.at / 1000).toFixed(1)}s`, f.injected, f.observed, verdict(f.ok)]));
+  rows(
+    ['at', 'injected', 'observed', 'result'],
+    faults.map((f) => [`${(f.at / 1000).toFixed(1)}s`, f.injected, f.observed, verdict(f.ok)]),
+  );
   console.log('');
-  rows(['verified', 'detail', 'result'], checks.map((c) => [c.name, c.detail, c.ok ? 'PASS' : 'FAIL']));
+  rows(
+    ['verified', 'detail', 'result'],
+    checks.map((c) => [c.name, c.detail, c.ok ? 'PASS' : 'FAIL']),
+  );
   const judged = [...faults.map((f) => f.ok).filter((ok) => ok !== undefined), ...checks.map((c) => c.ok)];
   const failed = judged.filter((ok) => !ok).length;
   const passed = judged.length - failed;

@@ -8,7 +8,8 @@ export interface Check {
   detail: string;
 }
 
-const one = async (db: pg.Client, sql: string, params: unknown[] = []) => Number((await db.query(sql, params)).rows[0].n);
+const one = async (db: pg.Client, sql: string, params: unknown[] = []) =>
+  Number((await db.query(sql, params)).rows[0].n);
 
 /** Everything the issue asks of the end state, each as a check that can fail. */
 export async function verify(db: pg.Client, plan: Plan, provider: Provider): Promise<Check[]> {
@@ -25,19 +26,30 @@ export async function verify(db: pg.Client, plan: Plan, provider: Provider): Pro
   const storedBy = new Map(stored.map((row) => [row.external_id, row]));
   const missing = acked.filter(([external]) => !storedBy.has(external));
   const wrongId = acked.filter(([external, id]) => storedBy.has(external) && storedBy.get(external)!.id !== id);
-  check('every 2xx-acknowledged event is in Postgres', missing.length === 0, `${acked.length} acknowledged, ${missing.length} missing${missing.length ? ` (e.g. ${missing[0][0]})` : ''}`);
+  check(
+    'every 2xx-acknowledged event is in Postgres',
+    missing.length === 0,
+    `${acked.length} acknowledged, ${missing.length} missing${missing.length ? ` (e.g. ${missing[0][0]})` : ''}`,
+  );
   check(
     'each event acknowledged under one inbox id',
     wrongId.length === 0 && provider.conflicting.length === 0,
     `${wrongId.length} with another stored id, ${provider.conflicting.length} acknowledged with two ids`,
   );
-  check('the provider got a 2xx for every event in the end', provider.gaveUp.length === 0 && acked.length === plan.events.length,
-    `${acked.length}/${plan.events.length} acknowledged, ${provider.gaveUp.length} given up`);
+  check(
+    'the provider got a 2xx for every event in the end',
+    provider.gaveUp.length === 0 && acked.length === plan.events.length,
+    `${acked.length}/${plan.events.length} acknowledged, ${provider.gaveUp.length} given up`,
+  );
 
   // 2. Every event reached its final state, and the right one.
   const unfinished = await one(db, `SELECT count(*) AS n FROM webhook_events WHERE status IN ('received', 'queued')`);
   const total = await one(db, `SELECT count(*) AS n FROM webhook_events`);
-  check('every stored event reached a final state', unfinished === 0, `${total} stored, ${unfinished} still received/queued`);
+  check(
+    'every stored event reached a final state',
+    unfinished === 0,
+    `${total} stored, ${unfinished} still received/queued`,
+  );
   const wrongStatus = plan.events.filter((event) => {
     const row = storedBy.get(event.envelope.id);
     return row && row.status !== event.expected;
@@ -57,7 +69,9 @@ export async function verify(db: pg.Client, plan: Plan, provider: Provider): Pro
        GROUP BY delivery_id HAVING count(*) > 1) t`,
   );
   check('no (event, handler) pair succeeded twice', twice === 0, `${twice} deliveries with two successful attempts`);
-  const effects = await db.query<{ event_id: string; n: string }>(`SELECT event_id, count(*) AS n FROM effect_log GROUP BY event_id`);
+  const effects = await db.query<{ event_id: string; n: string }>(
+    `SELECT event_id, count(*) AS n FROM effect_log GROUP BY event_id`,
+  );
   const doubled = effects.rows.filter((row) => Number(row.n) !== 1);
   const validEvents = plan.events.filter((event) => event.expected === 'processed').length;
   check(
@@ -67,15 +81,30 @@ export async function verify(db: pg.Client, plan: Plan, provider: Provider): Pro
   );
 
   // 4. The example tables: one row per event, totals as sent.
-  const subs = await one(db, `SELECT count(*) AS n FROM subscriptions s JOIN webhook_events e ON e.id = s.created_by_event`);
-  const refunds = await one(db, `SELECT count(*) AS n FROM subscription_refunds r JOIN webhook_events e ON e.id = r.event_id`);
-  const chargebacks = await one(db, `SELECT count(*) AS n FROM subscription_chargebacks c JOIN webhook_events e ON e.id = c.event_id`);
-  const { rows: totals } = await db.query<{ subscription_id: string; refunded_amount: string; charged_back_amount: string }>(
-    `SELECT subscription_id, refunded_amount, charged_back_amount FROM subscriptions`,
+  const subs = await one(
+    db,
+    `SELECT count(*) AS n FROM subscriptions s JOIN webhook_events e ON e.id = s.created_by_event`,
   );
+  const refunds = await one(
+    db,
+    `SELECT count(*) AS n FROM subscription_refunds r JOIN webhook_events e ON e.id = r.event_id`,
+  );
+  const chargebacks = await one(
+    db,
+    `SELECT count(*) AS n FROM subscription_chargebacks c JOIN webhook_events e ON e.id = c.event_id`,
+  );
+  const { rows: totals } = await db.query<{
+    subscription_id: string;
+    refunded_amount: string;
+    charged_back_amount: string;
+  }>(`SELECT subscription_id, refunded_amount, charged_back_amount FROM subscriptions`);
   const wrongTotals = totals.filter((row) => {
     const expected = plan.totals.get(row.subscription_id);
-    return !expected || Number(row.refunded_amount) !== expected.refunded || Number(row.charged_back_amount) !== expected.chargedBack;
+    return (
+      !expected ||
+      Number(row.refunded_amount) !== expected.refunded ||
+      Number(row.charged_back_amount) !== expected.chargedBack
+    );
   });
   const n = plan.totals.size;
   check(

@@ -30,10 +30,14 @@ describe('POST /webhooks when a write batch fails (real Postgres)', () => {
     ).rows.map((row) => row.pid);
 
   const killWaitingWrites = async (count: number, what: string) => {
-    const pids = await waitFor(async () => {
-      const waiting = await waitingWrites();
-      return waiting.length === count ? waiting : undefined;
-    }, 15_000, what);
+    const pids = await waitFor(
+      async () => {
+        const waiting = await waitingWrites();
+        return waiting.length === count ? waiting : undefined;
+      },
+      15_000,
+      what,
+    );
     await t.db.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
   };
 
@@ -58,7 +62,11 @@ describe('POST /webhooks when a write batch fails (real Postgres)', () => {
       // The first requests took the write slots alone (one each); the others wait for a slot.
       const slots = writer.maxConcurrentBatches;
       const waiting = ids.length - slots;
-      await waitFor(async () => writer.waiting === waiting, 15_000, `the other ${waiting} requests to wait for a write slot`);
+      await waitFor(
+        async () => writer.waiting === waiting,
+        15_000,
+        `the other ${waiting} requests to wait for a write slot`,
+      );
       await killWaitingWrites(slots, 'the write slots to wait on the lock');
       // The others now go out together as one batch, which blocks on the lock in turn: kill it too.
       await killWaitingWrites(1, `the ${waiting}-request batch to wait on the lock`);
@@ -75,7 +83,9 @@ describe('POST /webhooks when a write batch fails (real Postgres)', () => {
       const laterAnswers = await Promise.all(later.map((id) => t.post({ id, type: 'test.writer', data: { n: 2 } })));
       expect(laterAnswers.map((answer) => answer.status)).toEqual(later.map(() => 200));
       const laterStored = await stored(later);
-      expect(later.map((id, index) => laterStored.get(id) === laterAnswers[index].body.id)).toEqual(later.map(() => true));
+      expect(later.map((id, index) => laterStored.get(id) === laterAnswers[index].body.id)).toEqual(
+        later.map(() => true),
+      );
     } finally {
       await locker.query('ROLLBACK').catch(() => undefined);
       locker.release();

@@ -32,7 +32,10 @@ class CountingPool {
 
 /** A writer on `pool` with the given batch size and statements in flight. */
 function writerOn(pool: pg.Pool, maxBatchSize: number, maxConcurrentBatches: number): EventWriter {
-  const options = resolveInboxOptions({ redisUrl: 'redis://unused', ingestion: { maxBatchSize, maxConcurrentBatches } });
+  const options = resolveInboxOptions({
+    redisUrl: 'redis://unused',
+    ingestion: { maxBatchSize, maxConcurrentBatches },
+  });
   return new EventWriter(new EventStore(pool), options);
 }
 
@@ -43,7 +46,11 @@ describe('EventWriter: group commit (real Postgres)', () => {
   let db: pg.Pool;
 
   const newPool = (applicationName: string) => {
-    const pool = new pg.Pool({ connectionString: process.env.TEST_DATABASE_URL, max: 4, application_name: applicationName });
+    const pool = new pg.Pool({
+      connectionString: process.env.TEST_DATABASE_URL,
+      max: 4,
+      application_name: applicationName,
+    });
     // A backend terminated on purpose below must not crash the test process from an idle client.
     pool.on('error', () => undefined);
     pools.push(pool);
@@ -188,7 +195,14 @@ describe('EventWriter: group commit (real Postgres)', () => {
     ]);
     await blocker;
 
-    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
     expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(UnstorableEventError);
     expect(counting.writeBatches.slice(1, 2)).toEqual([6]); // tried together first
     const stored = await storedIds([...ids, bad]);
@@ -210,10 +224,14 @@ describe('EventWriter: group commit (real Postgres)', () => {
       ).rows.map((row) => row.pid);
 
     const terminateWaitingWrite = async (applicationName: string) => {
-      const pid = await waitFor(async () => {
-        const pids = await waitingWrites(applicationName);
-        return pids.length === 1 ? pids[0] : undefined;
-      }, 10_000, 'the batch to wait on the table lock');
+      const pid = await waitFor(
+        async () => {
+          const pids = await waitingWrites(applicationName);
+          return pids.length === 1 ? pids[0] : undefined;
+        },
+        10_000,
+        'the batch to wait on the table lock',
+      );
       await db.query('SELECT pg_terminate_backend($1)', [pid]);
     };
 

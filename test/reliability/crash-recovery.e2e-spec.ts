@@ -49,7 +49,9 @@ describe('a worker killed mid-handler', () => {
 
     const recoveredWithin = Date.now();
     await waitFor(
-      async () => (await database.db.query(`SELECT status FROM webhook_events WHERE id = $1`, [eventId])).rows[0].status === 'processed',
+      async () =>
+        (await database.db.query(`SELECT status FROM webhook_events WHERE id = $1`, [eventId])).rows[0].status ===
+        'processed',
       40_000,
       'the event to be processed by the second worker',
     ).catch((error: Error) => {

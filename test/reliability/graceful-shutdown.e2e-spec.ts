@@ -25,10 +25,17 @@ describe('SIGTERM', () => {
   });
 
   const post = (url: string, body: unknown) =>
-    fetch(`${url}/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${url}/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   it('drains the in-flight request and the running handler, refuses new requests, and exits 0', async () => {
-    const started = await startService(database.url, queuePrefix('shutdown'), { APP_ROLE: 'all', SHUTDOWN_GRACE_MS: '10000' });
+    const started = await startService(database.url, queuePrefix('shutdown'), {
+      APP_ROLE: 'all',
+      SHUTDOWN_GRACE_MS: '10000',
+    });
     service = started.service;
     let exitCode: number | null | undefined;
     void service.exited.then((code) => (exitCode = code));
@@ -58,11 +65,18 @@ describe('SIGTERM', () => {
     expect(JSON.parse(answer.body)).toMatchObject({ received: true, duplicate: false });
 
     expect(await service.exited).toBe(0);
-    const { rows: stored } = await database.db.query(`SELECT external_id FROM webhook_events WHERE external_id = $1`, [inFlightId]);
+    const { rows: stored } = await database.db.query(`SELECT external_id FROM webhook_events WHERE external_id = $1`, [
+      inFlightId,
+    ]);
     expect(stored).toHaveLength(1);
-    const { rows: deliveries } = await database.db.query(`SELECT status, attempts FROM webhook_deliveries WHERE event_id = $1`, [runningId]);
+    const { rows: deliveries } = await database.db.query(
+      `SELECT status, attempts FROM webhook_deliveries WHERE event_id = $1`,
+      [runningId],
+    );
     expect(deliveries).toEqual([{ status: 'succeeded', attempts: 1 }]);
-    const { rows: late503 } = await database.db.query(`SELECT count(*)::int AS n FROM webhook_events WHERE external_id LIKE 'evt_late_%'`);
+    const { rows: late503 } = await database.db.query(
+      `SELECT count(*)::int AS n FROM webhook_events WHERE external_id LIKE 'evt_late_%'`,
+    );
     expect(late503[0].n).toBe(0);
   }, 60_000);
 });

@@ -36,7 +36,11 @@ describe('handler timeout and poison events', () => {
       [1, 2, 3].map((i) => t.post({ id: `after_hang_${i}_${randomUUID()}`, type: 'test.hang', data: {} })),
     );
 
-    await waitFor(async () => (await event(hung.body.id))?.status === 'processed', 15_000, 'the hung event to be processed');
+    await waitFor(
+      async () => (await event(hung.body.id))?.status === 'processed',
+      15_000,
+      'the hung event to be processed',
+    );
     expect(await attempts(hung.body.id)).toEqual([
       { attempt: 1, outcome: 'timed_out' },
       { attempt: 2, outcome: 'succeeded' },
@@ -59,6 +63,10 @@ describe('handler timeout and poison events', () => {
       // Finished while the poison event was still waiting for its retries (1 s apart).
       expect(done.processed_at.getTime()).toBeLessThan(poisonDone.getTime() - 1000);
     }
-    expect((await attempts(poison.body.id)).map((a: { outcome: string }) => a.outcome)).toEqual(['failed', 'failed', 'failed']);
+    expect((await attempts(poison.body.id)).map((a: { outcome: string }) => a.outcome)).toEqual([
+      'failed',
+      'failed',
+      'failed',
+    ]);
   }, 30_000);
 });

@@ -46,7 +46,8 @@ describe('Postgres outage (private cluster)', () => {
 
   const workers = () => t.app.get(InboxWorkers);
   const queues = () => t.app.get(InboxQueues);
-  const eventStatus = async (id: string) => (await db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
+  const eventStatus = async (id: string) =>
+    (await db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
   const restart = async () => {
     await postgres.start();
     await waitFor(async () => !workers().paused, 10_000, 'the workers to resume');
@@ -64,12 +65,18 @@ describe('Postgres outage (private cluster)', () => {
 
     await restart();
     // The provider retries: the same event is accepted once Postgres answers again.
-    const accepted = await waitFor(async () => {
-      const answer = await t.post({ id, type: 'test.count', data: {} });
-      return answer.status === 200 ? answer : undefined;
-    }, 15_000, 'a 200');
+    const accepted = await waitFor(
+      async () => {
+        const answer = await t.post({ id, type: 'test.count', data: {} });
+        return answer.status === 200 ? answer : undefined;
+      },
+      15_000,
+      'a 200',
+    );
     expect(accepted!.body).toMatchObject({ received: true, duplicate: false });
-    expect((await db.query('SELECT count(*)::int AS n FROM webhook_events WHERE external_id = $1', [id])).rows[0].n).toBe(1);
+    expect(
+      (await db.query('SELECT count(*)::int AS n FROM webhook_events WHERE external_id = $1', [id])).rows[0].n,
+    ).toBe(1);
   }, 60_000);
 
   it('pauses the workers while Postgres is down: a job waits without using an attempt, then runs', async () => {
@@ -110,7 +117,11 @@ describe('Postgres outage (private cluster)', () => {
       (await queue.getJobs(['active', 'delayed', 'waiting', 'completed', 'failed'])).find((job: Job) =>
         job.data.eventIds.includes(body.id),
       );
-    await waitFor(async () => ['delayed', 'waiting'].includes((await (await findJob())?.getState()) ?? ''), 10_000, 'the job to be put back');
+    await waitFor(
+      async () => ['delayed', 'waiting'].includes((await (await findJob())?.getState()) ?? ''),
+      10_000,
+      'the job to be put back',
+    );
     const putBack = (await findJob())!;
     expect(putBack.attemptsMade).toBe(0);
     expect(putBack.stacktrace).toEqual([]);
@@ -137,7 +148,8 @@ describe('Postgres outage (private cluster)', () => {
     // The relay takes the event FOR UPDATE and waits on Redis (up to 5 s) with the client checked out.
     await waitFor(
       async () =>
-        (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'idle in transaction'`)).rows[0].n > 0,
+        (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'idle in transaction'`)).rows[0]
+          .n > 0,
       5_000,
       'the relay to wait on Redis inside its transaction',
     );

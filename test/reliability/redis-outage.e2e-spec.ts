@@ -54,7 +54,11 @@ describe('Redis outage (private redis-server)', () => {
     expect(answers.map((a) => a.status)).toEqual(ids.map(() => 200));
     // Nothing waits on the dead connection: no offline queue, the enqueue happens after the answer.
     expect(slowestMs).toBeLessThan(2000);
-    expect(await count(`SELECT count(*) AS n FROM webhook_events WHERE external_id = ANY($1) AND status = 'received'`, [ids])).toBe(40);
+    expect(
+      await count(`SELECT count(*) AS n FROM webhook_events WHERE external_id = ANY($1) AND status = 'received'`, [
+        ids,
+      ]),
+    ).toBe(40);
 
     // The backlog of a long outage: many more events committed meanwhile, none of them queued.
     const backlog = 6000;
@@ -81,7 +85,9 @@ describe('Redis outage (private redis-server)', () => {
       'every event to be processed',
     );
     // Once each: one succeeded delivery per event, one handler run per posted event.
-    expect(await count(`SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'succeeded' AND attempts = 1`)).toBe(backlog + 40);
+    expect(
+      await count(`SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'succeeded' AND attempts = 1`),
+    ).toBe(backlog + 40);
     expect(ids.map((id) => runsOf('CountingHandler', id))).toEqual(ids.map(() => 1));
   }, 90_000);
 
@@ -94,7 +100,9 @@ describe('Redis outage (private redis-server)', () => {
 
     await waitFor(
       async () =>
-        (await count(`SELECT count(*) AS n FROM webhook_events WHERE external_id = ANY($1) AND status = 'processed'`, [ids])) === 20,
+        (await count(`SELECT count(*) AS n FROM webhook_events WHERE external_id = ANY($1) AND status = 'processed'`, [
+          ids,
+        ])) === 20,
       30_000,
       'the events posted while Redis hung to be processed',
     );

@@ -25,7 +25,10 @@ describe('relay healing', () => {
 
   const q = async (sql: string, params: unknown[] = []) => (await database.db.query(sql, params)).rows;
   /** An event as a crash left it: `status`, received a minute ago, optionally with one delivery. */
-  async function leftBehind(status: string, delivery?: Record<string, unknown>): Promise<{ id: string; externalId: string }> {
+  async function leftBehind(
+    status: string,
+    delivery?: Record<string, unknown>,
+  ): Promise<{ id: string; externalId: string }> {
     const externalId = `heal_${randomUUID()}`;
     const [{ id }] = await q(
       `INSERT INTO webhook_events (external_id, type, payload, status, received_at)

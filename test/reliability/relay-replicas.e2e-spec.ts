@@ -16,7 +16,10 @@ describe('relay with two replicas', () => {
 
   beforeAll(async () => {
     database = await freshDatabase('relay_replicas');
-    const env = { DATABASE_URL: database.url, QUEUE_PREFIX: `${process.env.TEST_QUEUE_PREFIX}-relay-${randomUUID().slice(0, 8)}` };
+    const env = {
+      DATABASE_URL: database.url,
+      QUEUE_PREFIX: `${process.env.TEST_QUEUE_PREFIX}-relay-${randomUUID().slice(0, 8)}`,
+    };
     replicas.push(await startTestApp({ extraImports: [ReliabilityHandlersModule], env }));
     replicas.push(await startTestApp({ extraImports: [ReliabilityHandlersModule], env }));
   }, 60_000);
@@ -40,7 +43,9 @@ describe('relay with two replicas', () => {
 
     await waitFor(
       async () =>
-        Number((await database.db.query(`SELECT count(*) AS n FROM webhook_events WHERE status = 'processed'`)).rows[0].n) === total,
+        Number(
+          (await database.db.query(`SELECT count(*) AS n FROM webhook_events WHERE status = 'processed'`)).rows[0].n,
+        ) === total,
       60_000,
       'every event to be processed',
     );

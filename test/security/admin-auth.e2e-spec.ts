@@ -55,10 +55,11 @@ describe('/admin authentication (real service, routes from /docs-json)', () => {
     for (const [template, item] of Object.entries(openApi.paths as Record<string, Record<string, any>>)) {
       if (!template.startsWith('/admin')) continue;
       for (const method of METHODS) {
-        if (item[method]) expect({ route: `${method} ${template}`, security: item[method].security }).toEqual({
-          route: `${method} ${template}`,
-          security: expect.arrayContaining([{ [ADMIN_BEARER]: [] }]),
-        });
+        if (item[method])
+          expect({ route: `${method} ${template}`, security: item[method].security }).toEqual({
+            route: `${method} ${template}`,
+            security: expect.arrayContaining([{ [ADMIN_BEARER]: [] }]),
+          });
       }
     }
   });
@@ -95,7 +96,9 @@ describe('/admin authentication (real service, routes from /docs-json)', () => {
         const response = await send(target, authorization);
         checked++;
         if (response.status !== 401) {
-          problems.push(`${target.method} ${target.path} [${authorization ?? 'no header'}] → ${response.status} ${response.text.slice(0, 120)}`);
+          problems.push(
+            `${target.method} ${target.path} [${authorization ?? 'no header'}] → ${response.status} ${response.text.slice(0, 120)}`,
+          );
           continue;
         }
         expect(response.headers['www-authenticate']).toBe('Bearer realm="admin"');
@@ -169,7 +172,11 @@ describe('/admin authentication (real service, routes from /docs-json)', () => {
         headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
       }),
       await request(t.url, { method: 'GET', path: '/docs-json', headers: { origin } }),
-      await request(t.url, { method: 'GET', path: '/admin/security-probe', headers: { origin, authorization: `Bearer ${KEYS[0]}` } }),
+      await request(t.url, {
+        method: 'GET',
+        path: '/admin/security-probe',
+        headers: { origin, authorization: `Bearer ${KEYS[0]}` },
+      }),
     ];
     for (const answer of answers) {
       expect(Object.keys(answer.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);

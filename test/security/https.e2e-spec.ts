@@ -21,9 +21,23 @@ describe('HTTPS served by the service (self-signed certificate made by openssl)'
     execFileSync(
       'openssl',
       [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-        '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
       ],
       { stdio: 'pipe', timeout: 20_000 },
     );
@@ -61,7 +75,9 @@ describe('HTTPS served by the service (self-signed certificate made by openssl)'
   });
 
   it('speaks only TLS on that port, and a client that does not trust the certificate is refused', async () => {
-    await expect(fetch(`${t.url.replace('https:', 'http:')}/webhooks`, { method: 'POST', body: '{}' })).rejects.toThrow();
+    await expect(
+      fetch(`${t.url.replace('https:', 'http:')}/webhooks`, { method: 'POST', body: '{}' }),
+    ).rejects.toThrow();
     await expect(
       new Promise((resolve, reject) => https.get(`${t.url}/docs-json`, { agent: false }, resolve).on('error', reject)),
     ).rejects.toThrow(/self.signed|certificate/i);

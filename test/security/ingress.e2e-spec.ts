@@ -42,7 +42,12 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
   const now = () => Math.floor(Date.now() / 1000);
   /** A body that would be accepted, tagged so any row it left behind can be found. */
   const envelope = (fields: Record<string, unknown> = {}) =>
-    JSON.stringify({ id: `${marker}_${Math.random().toString(36).slice(2)}`, type: 'test.ok', data: { marker }, ...fields });
+    JSON.stringify({
+      id: `${marker}_${Math.random().toString(36).slice(2)}`,
+      type: 'test.ok',
+      data: { marker },
+      ...fields,
+    });
   /** A correctly signed POST (new secret) of `body`, unless `sign` overrides the signing. */
   const signed = (body: string, sign: { secret?: string; timestamp?: number } = {}): RawRequest => ({
     path: '/webhooks',
@@ -71,17 +76,22 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
     { name: 'GET /webhooks', build: () => ({ method: 'GET', path: '/webhooks' }), status: 405, says: /POST/ },
     { name: 'PUT /webhooks', build: () => ({ ...signed(envelope()), method: 'PUT' }), status: 405 },
     { name: 'DELETE /webhooks', build: () => ({ method: 'DELETE', path: '/webhooks' }), status: 405 },
-    ...['text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x', 'application/json-patch+json', 'text/json'].map(
-      (type): BadCase => ({
-        name: `content-type ${type}`,
-        build: () => {
-          const req = signed(envelope());
-          return { ...req, headers: { ...req.headers, 'content-type': type } };
-        },
-        status: 415,
-        says: /application\/json/,
-      }),
-    ),
+    ...[
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/xml',
+      'multipart/form-data; boundary=x',
+      'application/json-patch+json',
+      'text/json',
+    ].map((type): BadCase => ({
+      name: `content-type ${type}`,
+      build: () => {
+        const req = signed(envelope());
+        return { ...req, headers: { ...req.headers, 'content-type': type } };
+      },
+      status: 415,
+      says: /application\/json/,
+    })),
     {
       name: 'no content-type',
       build: () => {
@@ -97,14 +107,24 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
     { name: 'two JSON documents', build: () => signed('{"type":"test.ok","data":{}}{"x":1}'), status: 400 },
     { name: 'empty body', build: () => signed(''), status: 400 },
     // --- too large: 413, with Content-Length and chunked
-    { name: 'body over the limit', build: () => signed(envelope({ pad: 'x'.repeat(BODY_LIMIT) })), status: 413, says: /4096 bytes/ },
+    {
+      name: 'body over the limit',
+      build: () => signed(envelope({ pad: 'x'.repeat(BODY_LIMIT) })),
+      status: 413,
+      says: /4096 bytes/,
+    },
     {
       name: 'chunked body over the limit',
       build: () => ({ ...signed(envelope({ pad: 'y'.repeat(BODY_LIMIT * 2) })), chunked: true }),
       status: 413,
     },
     // --- signature: 401 naming the failed check
-    { name: 'unsigned', build: () => ({ path: '/webhooks', headers: JSON_TYPE, body: envelope() }), status: 401, check: 'missing_headers' },
+    {
+      name: 'unsigned',
+      build: () => ({ path: '/webhooks', headers: JSON_TYPE, body: envelope() }),
+      status: 401,
+      check: 'missing_headers',
+    },
     {
       name: 'only webhook-id',
       build: () => ({ path: '/webhooks', headers: { ...JSON_TYPE, 'webhook-id': 'msg_1' }, body: envelope() }),
@@ -112,14 +132,54 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
       check: 'missing_headers',
       says: /webhook-timestamp, webhook-signature/,
     },
-    { name: 'timestamp not a number', build: () => tampered((h) => (h['webhook-timestamp'] = 'yesterday')), status: 401, check: 'timestamp_invalid' },
-    { name: 'replayed: correctly signed 10 minutes ago', build: () => signed(envelope(), { timestamp: now() - 600 }), status: 401, check: 'timestamp_too_old' },
-    { name: 'stale by one second past the tolerance', build: () => signed(envelope(), { timestamp: now() - 302 }), status: 401, check: 'timestamp_too_old' },
-    { name: 'timestamp in the future', build: () => signed(envelope(), { timestamp: now() + 302 }), status: 401, check: 'timestamp_too_new' },
-    { name: 'signature not v1', build: () => tampered((h) => (h['webhook-signature'] = h['webhook-signature'].replace('v1,', 'v1a,'))), status: 401, check: 'signature_malformed' },
-    { name: 'signature without a version', build: () => tampered((h) => (h['webhook-signature'] = h['webhook-signature'].slice(3))), status: 401, check: 'signature_malformed' },
-    { name: 'signature truncated', build: () => tampered((h) => (h['webhook-signature'] = h['webhook-signature'].slice(0, 20))), status: 401, check: 'signature_malformed' },
-    { name: 'signed with another secret', build: () => signed(envelope(), { secret: newSecret() }), status: 401, check: 'signature_mismatch' },
+    {
+      name: 'timestamp not a number',
+      build: () => tampered((h) => (h['webhook-timestamp'] = 'yesterday')),
+      status: 401,
+      check: 'timestamp_invalid',
+    },
+    {
+      name: 'replayed: correctly signed 10 minutes ago',
+      build: () => signed(envelope(), { timestamp: now() - 600 }),
+      status: 401,
+      check: 'timestamp_too_old',
+    },
+    {
+      name: 'stale by one second past the tolerance',
+      build: () => signed(envelope(), { timestamp: now() - 302 }),
+      status: 401,
+      check: 'timestamp_too_old',
+    },
+    {
+      name: 'timestamp in the future',
+      build: () => signed(envelope(), { timestamp: now() + 302 }),
+      status: 401,
+      check: 'timestamp_too_new',
+    },
+    {
+      name: 'signature not v1',
+      build: () => tampered((h) => (h['webhook-signature'] = h['webhook-signature'].replace('v1,', 'v1a,'))),
+      status: 401,
+      check: 'signature_malformed',
+    },
+    {
+      name: 'signature without a version',
+      build: () => tampered((h) => (h['webhook-signature'] = h['webhook-signature'].slice(3))),
+      status: 401,
+      check: 'signature_malformed',
+    },
+    {
+      name: 'signature truncated',
+      build: () => tampered((h) => (h['webhook-signature'] = h['webhook-signature'].slice(0, 20))),
+      status: 401,
+      check: 'signature_malformed',
+    },
+    {
+      name: 'signed with another secret',
+      build: () => signed(envelope(), { secret: newSecret() }),
+      status: 401,
+      check: 'signature_mismatch',
+    },
     {
       name: 'body changed after signing',
       build: () => {
@@ -138,31 +198,106 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
       status: 401,
       check: 'signature_mismatch',
     },
-    { name: 'webhook-id changed after signing', build: () => tampered((h) => (h['webhook-id'] += 'x')), status: 401, check: 'signature_mismatch' },
-    { name: 'timestamp changed after signing', build: () => tampered((h) => (h['webhook-timestamp'] = String(Number(h['webhook-timestamp']) - 1))), status: 401, check: 'signature_mismatch' },
+    {
+      name: 'webhook-id changed after signing',
+      build: () => tampered((h) => (h['webhook-id'] += 'x')),
+      status: 401,
+      check: 'signature_mismatch',
+    },
+    {
+      name: 'timestamp changed after signing',
+      build: () => tampered((h) => (h['webhook-timestamp'] = String(Number(h['webhook-timestamp']) - 1))),
+      status: 401,
+      check: 'signature_mismatch',
+    },
     // --- correctly signed, but not a valid envelope: 400 naming each field
-    { name: 'body is an array', build: () => signed(JSON.stringify([{ type: 'test.ok', data: {} }])), status: 400, says: /body must be a JSON object/ },
-    { name: 'body is a string', build: () => signed(JSON.stringify('test.ok')), status: 400, says: /body must be a JSON object/ },
+    {
+      name: 'body is an array',
+      build: () => signed(JSON.stringify([{ type: 'test.ok', data: {} }])),
+      status: 400,
+      says: /body must be a JSON object/,
+    },
+    {
+      name: 'body is a string',
+      build: () => signed(JSON.stringify('test.ok')),
+      status: 400,
+      says: /body must be a JSON object/,
+    },
     { name: 'type missing', build: () => signed(envelope({ type: undefined })), status: 400, says: /type is required/ },
-    { name: 'type not a string', build: () => signed(envelope({ type: 42 })), status: 400, says: /type must be a non-empty string/ },
-    { name: 'type empty', build: () => signed(envelope({ type: '' })), status: 400, says: /type must be a non-empty string/ },
-    { name: 'type too long', build: () => signed(envelope({ type: 't'.repeat(129) })), status: 400, says: /type must be at most 128/ },
-    { name: 'type with a space', build: () => signed(envelope({ type: 'test ok' })), status: 400, says: /type must contain only/ },
-    { name: 'type with non-ASCII', build: () => signed(envelope({ type: 'tést' })), status: 400, says: /type must contain only/ },
+    {
+      name: 'type not a string',
+      build: () => signed(envelope({ type: 42 })),
+      status: 400,
+      says: /type must be a non-empty string/,
+    },
+    {
+      name: 'type empty',
+      build: () => signed(envelope({ type: '' })),
+      status: 400,
+      says: /type must be a non-empty string/,
+    },
+    {
+      name: 'type too long',
+      build: () => signed(envelope({ type: 't'.repeat(129) })),
+      status: 400,
+      says: /type must be at most 128/,
+    },
+    {
+      name: 'type with a space',
+      build: () => signed(envelope({ type: 'test ok' })),
+      status: 400,
+      says: /type must contain only/,
+    },
+    {
+      name: 'type with non-ASCII',
+      build: () => signed(envelope({ type: 'tést' })),
+      status: 400,
+      says: /type must contain only/,
+    },
     { name: 'data missing', build: () => signed(envelope({ data: undefined })), status: 400, says: /data is required/ },
-    { name: 'data an array', build: () => signed(envelope({ data: [marker] })), status: 400, says: /data must be a JSON object/ },
-    { name: 'data null', build: () => signed(envelope({ data: null })), status: 400, says: /data must be a JSON object/ },
+    {
+      name: 'data an array',
+      build: () => signed(envelope({ data: [marker] })),
+      status: 400,
+      says: /data must be a JSON object/,
+    },
+    {
+      name: 'data null',
+      build: () => signed(envelope({ data: null })),
+      status: 400,
+      says: /data must be a JSON object/,
+    },
     { name: 'id a number', build: () => signed(envelope({ id: 7 })), status: 400, says: /id must be a string/ },
-    { name: 'id too long', build: () => signed(envelope({ id: `${marker}${'i'.repeat(256)}` })), status: 400, says: /id must be at most 255/ },
-    { name: 'created_at not a date', build: () => signed(envelope({ created_at: 'last tuesday' })), status: 400, says: /created_at must be an ISO-8601/ },
-    { name: 'created_at an impossible date', build: () => signed(envelope({ created_at: '2026-02-30T10:00:00Z' })), status: 400, says: /created_at/ },
+    {
+      name: 'id too long',
+      build: () => signed(envelope({ id: `${marker}${'i'.repeat(256)}` })),
+      status: 400,
+      says: /id must be at most 255/,
+    },
+    {
+      name: 'created_at not a date',
+      build: () => signed(envelope({ created_at: 'last tuesday' })),
+      status: 400,
+      says: /created_at must be an ISO-8601/,
+    },
+    {
+      name: 'created_at an impossible date',
+      build: () => signed(envelope({ created_at: '2026-02-30T10:00:00Z' })),
+      status: 400,
+      says: /created_at/,
+    },
     {
       name: 'several fields wrong at once',
       build: () => signed(JSON.stringify({ id: '', type: 'a b', data: 'x', created_at: 5 })),
       status: 400,
       says: /^type must contain only .*; data must be a JSON object; id must be a non-empty string; created_at must be/,
     },
-    { name: 'a \\u0000 escape Postgres cannot store', build: () => signed(envelope({ data: { marker, text: 'a\u0000b' } })), status: 400, says: /\\u0000/ },
+    {
+      name: 'a \\u0000 escape Postgres cannot store',
+      build: () => signed(envelope({ data: { marker, text: 'a\u0000b' } })),
+      status: 400,
+      says: /\\u0000/,
+    },
   ];
 
   it(`refuses ${cases.length} bad requests with the right status and a JSON error, storing nothing`, async () => {
@@ -180,7 +315,9 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
         // A refusal never echoes a signature, expected or received.
         expect(response.text).not.toMatch(/v1,[A-Za-z0-9+/]{20,}/);
       } catch (error) {
-        failures.push(`${badCase.name}: ${(error as Error).message.split('\n').slice(0, 4).join(' ')}\n  got ${response.status} ${response.text.slice(0, 300)}`);
+        failures.push(
+          `${badCase.name}: ${(error as Error).message.split('\n').slice(0, 4).join(' ')}\n  got ${response.status} ${response.text.slice(0, 300)}`,
+        );
       }
     }
     expect(failures).toEqual([]);
@@ -210,19 +347,28 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
       });
       socket.on('error', reject);
       // Announce 1 GB and send none of it.
-      socket.write('POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n');
+      socket.write(
+        'POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n',
+      );
     });
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
   });
 
   it('accepts a request signed by the standardwebhooks package and processes it end to end', async () => {
     const externalId = uniqueId('std');
-    const body = JSON.stringify({ id: externalId, type: 'test.ok', data: { amount: 1200 }, created_at: '2026-11-30T10:00:00Z' });
+    const body = JSON.stringify({
+      id: externalId,
+      type: 'test.ok',
+      data: { amount: 1200 },
+      created_at: '2026-11-30T10:00:00Z',
+    });
     const response = await request(t.url, signed(body));
     expect(response.status).toBe(200);
     expect(response.json).toEqual({ received: true, id: expect.any(String), duplicate: false });
     const status = await waitFor(
-      async () => (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [response.json.id])).rows[0]?.status === 'processed',
+      async () =>
+        (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [response.json.id])).rows[0]?.status ===
+        'processed',
       15_000,
       'the signed event to be processed',
     );
@@ -243,15 +389,22 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
     accepted.push(withCharset);
     for (const req of accepted) {
       const response = await request(t.url, req);
-      expect({ status: response.status, body: response.json }).toEqual({ status: 200, body: expect.objectContaining({ received: true }) });
+      expect({ status: response.status, body: response.json }).toEqual({
+        status: 200,
+        body: expect.objectContaining({ received: true }),
+      });
     }
   });
 
   it('accepts a header carrying several signatures when any one matches (the sender is mid-rotation)', async () => {
     const body = envelope({ id: uniqueId('multi') });
     const req = signed(body);
-    const wrong = signedHeaders(newSecret(), body, { id: req.headers!['webhook-id'], timestamp: Number(req.headers!['webhook-timestamp']) });
-    req.headers!['webhook-signature'] = `${wrong['webhook-signature']} v1a,ignoredAsymmetric ${req.headers!['webhook-signature']}`;
+    const wrong = signedHeaders(newSecret(), body, {
+      id: req.headers!['webhook-id'],
+      timestamp: Number(req.headers!['webhook-timestamp']),
+    });
+    req.headers!['webhook-signature'] =
+      `${wrong['webhook-signature']} v1a,ignoredAsymmetric ${req.headers!['webhook-signature']}`;
     const response = await request(t.url, req);
     expect(response.status).toBe(200);
   });
@@ -262,8 +415,15 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
       {
         id: fc.oneof(fc.constant(undefined), text, fc.integer(), fc.constant(null)),
         type: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_.:-]{1,20}$/), text, fc.jsonValue({ maxDepth: 1 })),
-        data: fc.oneof(fc.dictionary(text, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }), fc.jsonValue({ maxDepth: 2 })),
-        created_at: fc.oneof(fc.constant(undefined), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), text),
+        data: fc.oneof(
+          fc.dictionary(text, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 4 }),
+          fc.jsonValue({ maxDepth: 2 }),
+        ),
+        created_at: fc.oneof(
+          fc.constant(undefined),
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          text,
+        ),
       },
       { requiredKeys: [] },
     );

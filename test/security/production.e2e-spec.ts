@@ -25,7 +25,9 @@ describe('starting in production', () => {
     });
     expect(await service.exited).toBe(1);
     const output = service.output();
-    expect(output).toMatch(/^Invalid configuration:\n {2}- WEBHOOK_SECRET: required when NODE_ENV=production \(the "whsec_\.\.\." signing secret/);
+    expect(output).toMatch(
+      /^Invalid configuration:\n {2}- WEBHOOK_SECRET: required when NODE_ENV=production \(the "whsec_\.\.\." signing secret/,
+    );
     expect(output).not.toMatch(/\n\s+at |listening|Cannot reach/);
   });
 
@@ -42,7 +44,10 @@ describe('serving in production with a secret and no ADMIN_API_KEYS', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp({ extraImports: [AdminProbeModule], env: { NODE_ENV: 'production', WEBHOOK_SECRET: secret } });
+    t = await startTestApp({
+      extraImports: [AdminProbeModule],
+      env: { NODE_ENV: 'production', WEBHOOK_SECRET: secret },
+    });
   });
   afterAll(async () => t?.close());
 
@@ -51,7 +56,11 @@ describe('serving in production with a secret and no ADMIN_API_KEYS', () => {
     const unsigned = await request(t.url, { path: '/webhooks', headers: { 'content-type': 'application/json' }, body });
     expect(unsigned.status).toBe(401);
     expect(unsigned.json.check).toBe('missing_headers');
-    const signed = await request(t.url, { path: '/webhooks', headers: { 'content-type': 'application/json', ...signedHeaders(secret, body) }, body });
+    const signed = await request(t.url, {
+      path: '/webhooks',
+      headers: { 'content-type': 'application/json', ...signedHeaders(secret, body) },
+      body,
+    });
     expect(signed.status).toBe(200);
   });
 
@@ -87,7 +96,10 @@ describe('starting in development without secrets or keys', () => {
     if (!service) return;
     service.child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
-    const exited = await Promise.race([service.exited, new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'timeout')))]);
+    const exited = await Promise.race([
+      service.exited,
+      new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'timeout'))),
+    ]);
     clearTimeout(timer);
     if (exited === 'timeout') service.child.kill('SIGKILL');
   });
@@ -95,7 +107,11 @@ describe('starting in development without secrets or keys', () => {
   it('prints a random admin key once at start, and that key opens /admin', async () => {
     expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(service.output().split(key).length - 1).toBe(1);
-    const withKey = await request(url, { method: 'GET', path: '/admin/no-such-route', headers: { authorization: `Bearer ${key}` } });
+    const withKey = await request(url, {
+      method: 'GET',
+      path: '/admin/no-such-route',
+      headers: { authorization: `Bearer ${key}` },
+    });
     expect(withKey.status).toBe(404); // past authentication
     const withoutKey = await request(url, { method: 'GET', path: '/admin/no-such-route' });
     expect(withoutKey.status).toBe(401);
@@ -108,11 +124,19 @@ describe('starting in development without secrets or keys', () => {
       const response = await request(url, { path: '/webhooks', headers: { 'content-type': 'application/json' }, body });
       expect(response.status).toBe(200);
     }
-    await waitForOutput(service, /UNSIGNED webhook accepted from 127\.0\.0\.1[\s\S]*UNSIGNED webhook accepted from 127\.0\.0\.1/, 5000);
+    await waitForOutput(
+      service,
+      /UNSIGNED webhook accepted from 127\.0\.0\.1[\s\S]*UNSIGNED webhook accepted from 127\.0\.0\.1/,
+      5000,
+    );
   });
 
   it('logs every refusal at warn with the reason and the sender address', async () => {
-    const response = await request(url, { path: '/webhooks', headers: { 'content-type': 'application/json' }, body: '{"type":' });
+    const response = await request(url, {
+      path: '/webhooks',
+      headers: { 'content-type': 'application/json' },
+      body: '{"type":',
+    });
     expect(response.status).toBe(400);
     await waitForOutput(service, /WARN.*Refused 400 POST \/webhooks from 127\.0\.0\.1: Body is not valid JSON/, 5000);
   });

@@ -52,7 +52,11 @@ export function request(baseUrl: string, options: RawRequest): Promise<RawRespon
   const transport = base.protocol === 'https:' ? https : http;
   const body = options.body === undefined ? undefined : Buffer.from(options.body);
   const headers: Record<string, string> = { ...options.headers };
-  if (body !== undefined && !options.chunked && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) {
+  if (
+    body !== undefined &&
+    !options.chunked &&
+    !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')
+  ) {
     headers['content-length'] = String(body.length);
   }
   return new Promise((resolve, reject) => {
@@ -118,7 +122,9 @@ export function expectErrorShape(response: RawResponse, status: number): void {
     }),
   );
   const { message } = response.json;
-  expect(typeof message === 'string' || (Array.isArray(message) && message.every((m: unknown) => typeof m === 'string'))).toBe(true);
+  expect(
+    typeof message === 'string' || (Array.isArray(message) && message.every((m: unknown) => typeof m === 'string')),
+  ).toBe(true);
   expect(response.json).not.toHaveProperty('stack');
   expect(response.text).not.toMatch(/\n\s+at |\.ts:\d+|node_modules/);
 }

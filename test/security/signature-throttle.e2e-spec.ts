@@ -1,6 +1,13 @@
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, uniqueId } from '../support/test-app.js';
-import { expectErrorShape, inboxRowCounts, newSecret, request, signedHeaders, type RawRequest } from './security-helpers.js';
+import {
+  expectErrorShape,
+  inboxRowCounts,
+  newSecret,
+  request,
+  signedHeaders,
+  type RawRequest,
+} from './security-helpers.js';
 
 /**
  * Repeated signature failures from one client address are answered 429, per address (read from
@@ -77,7 +84,9 @@ describe('signature-failure throttle (real service behind a trusted proxy)', () 
     const client = '192.0.2.44';
     const response = await request(t.url, valid(client));
     expect(response.status).toBe(200);
-    const row = await t.db.query(`SELECT headers->>'remote-address' AS address FROM webhook_events WHERE id = $1`, [response.json.id]);
+    const row = await t.db.query(`SELECT headers->>'remote-address' AS address FROM webhook_events WHERE id = $1`, [
+      response.json.id,
+    ]);
     expect(row.rows[0].address).toBe(client);
   });
 });
@@ -96,7 +105,11 @@ describe('signature-failure throttle without TRUST_PROXY', () => {
       const payload = JSON.stringify({ id: uniqueId('spoof'), type: 'throttle.test', data: {} });
       const response = await request(t.url, {
         path: '/webhooks',
-        headers: { 'content-type': 'application/json', 'x-forwarded-for': `203.0.113.${100 + i}`, ...signedHeaders(newSecret(), payload) },
+        headers: {
+          'content-type': 'application/json',
+          'x-forwarded-for': `203.0.113.${100 + i}`,
+          ...signedHeaders(newSecret(), payload),
+        },
         body: payload,
       });
       statuses.push(response.status);

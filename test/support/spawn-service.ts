@@ -30,7 +30,11 @@ export function spawnService(env: Record<string, string>): ServiceProcess {
 }
 
 /** Resolves when `pattern` shows up in the output, rejects if the process exits or time runs out. */
-export async function waitForOutput(service: ServiceProcess, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+export async function waitForOutput(
+  service: ServiceProcess,
+  pattern: RegExp,
+  timeoutMs = 30_000,
+): Promise<RegExpMatchArray> {
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   void service.exited.then((code) => (exitCode = code));

@@ -93,4 +93,5 @@ export async function readBody(response: Response): Promise<any> {
 
 let counter = 0;
 /** A unique event id for this run. */
-export const uniqueId = (prefix = 'evt') => `${prefix}_${process.env.TEST_RUN_ID}_${++counter}_${randomUUID().slice(0, 8)}`;
+export const uniqueId = (prefix = 'evt') =>
+  `${prefix}_${process.env.TEST_RUN_ID}_${++counter}_${randomUUID().slice(0, 8)}`;

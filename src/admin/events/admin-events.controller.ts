@@ -1,11 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import {
-  ApiAcceptedResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-} from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
 import { EventStore } from '../../inbox/store/event.store.js';
 import { AdminApi, ApiInvalidInput } from '../admin-api.decorator.js';
 import { ApiErrorDto } from '../../shared/api-error.dto.js';
@@ -37,7 +31,7 @@ export class AdminEventsController {
   @ApiOperation({
     summary: 'List events, newest first',
     description:
-      'Filter by type, status, source and a received_at range. Keyset pagination: pass the answer\'s `nextCursor` ' +
+      "Filter by type, status, source and a received_at range. Keyset pagination: pass the answer's `nextCursor` " +
       'as `cursor` for the next page (stable while new events arrive; as fast on the millionth row as on the first).',
   })
   @ApiOkResponse({ type: EventPageDto })
@@ -67,7 +61,7 @@ export class AdminEventsController {
     summary: 'Purge finished events received before a date',
     description:
       'Failed events are kept by the retention schedule until replayed or purged here. Deletes in batches of ' +
-      '1000 (each its own short transaction), with the events\' deliveries and attempts.',
+      "1000 (each its own short transaction), with the events' deliveries and attempts.",
   })
   @ApiOkResponse({ type: PurgeResultDto })
   @ApiInvalidInput()
@@ -102,7 +96,10 @@ export class AdminEventsController {
   @ApiOkResponse({ type: EventReplayResultDto })
   @ApiNotFoundResponse({ type: ApiErrorDto, description: 'No event with this id.' })
   @ApiInvalidInput('The id is not a uuid, or the handler is unknown.')
-  replay(@Param('id', new ParseUUIDPipe()) id: string, @Query() selection: ReplaySelectionDto): Promise<EventReplayResultDto> {
+  replay(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Query() selection: ReplaySelectionDto,
+  ): Promise<EventReplayResultDto> {
     return this.replays.replayEvent(id, selection);
   }
 }

@@ -55,7 +55,9 @@ export class AdminEventsService {
     return {
       items: page.map(summary),
       nextCursor:
-        entities.length > limit && last ? encodeCursor({ receivedAtMicros: last.cursor_micros, id: page[page.length - 1].id }) : null,
+        entities.length > limit && last
+          ? encodeCursor({ receivedAtMicros: last.cursor_micros, id: page[page.length - 1].id })
+          : null,
     };
   }
 

@@ -23,5 +23,6 @@ export function decodeCursor(value: string): EventCursor {
 }
 
 /** SQL for a cursor's timestamp, exact to the microsecond (a JS Date would round to the millisecond). */
-export const CURSOR_TIMESTAMP_SQL = (param: string) => `('epoch'::timestamptz + :${param}::bigint * interval '1 microsecond')`;
+export const CURSOR_TIMESTAMP_SQL = (param: string) =>
+  `('epoch'::timestamptz + :${param}::bigint * interval '1 microsecond')`;
 export const CURSOR_MICROS_SQL = (column: string) => `(extract(epoch from ${column}) * 1000000)::bigint::text`;

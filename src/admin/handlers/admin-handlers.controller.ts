@@ -22,7 +22,8 @@ export class AdminHandlersController {
   @Get('event-types')
   @ApiOperation({
     summary: 'Every event type seen, subscribed or handled',
-    description: 'Counts by status, when it was last seen, whether it is processed, its handlers and the JSON schema of their DTOs.',
+    description:
+      'Counts by status, when it was last seen, whether it is processed, its handlers and the JSON schema of their DTOs.',
   })
   @ApiOkResponse({ type: [EventTypeDto] })
   eventTypes(): Promise<EventTypeDto[]> {

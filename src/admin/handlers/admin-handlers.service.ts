@@ -27,10 +27,7 @@ export class AdminHandlersService {
   ) {}
 
   async handlers(): Promise<HandlerDto[]> {
-    const [counts, depths] = await Promise.all([
-      this.deliveries.countsByHandler(),
-      this.depths(),
-    ]);
+    const [counts, depths] = await Promise.all([this.deliveries.countsByHandler(), this.depths()]);
     const byHandler = new Map<string, Record<string, number>>();
     for (const row of counts) {
       const entry = byHandler.get(row.handler) ?? zeroCounts(DELIVERY_STATUSES);
@@ -49,15 +46,19 @@ export class AdminHandlersService {
     const gone: HandlerDto[] = [...byHandler.keys()]
       .filter((name) => !this.registry.get(name))
       .sort()
-      .map((name) => ({ name, types: [], registered: false, options: null, deliveries: byHandler.get(name)!, queue: null }));
+      .map((name) => ({
+        name,
+        types: [],
+        registered: false,
+        options: null,
+        deliveries: byHandler.get(name)!,
+        queue: null,
+      }));
     return [...registered, ...gone];
   }
 
   async eventTypes(): Promise<EventTypeDto[]> {
-    const [seen, subscriptions] = await Promise.all([
-      this.events.countsByType(),
-      this.policy.current(),
-    ]);
+    const [seen, subscriptions] = await Promise.all([this.events.countsByType(), this.policy.current()]);
     const types = new Map<string, { byStatus: Record<string, number>; lastSeen: Date | null }>();
     const entry = (type: string) => {
       let found = types.get(type);
@@ -70,7 +71,8 @@ export class AdminHandlersService {
       if (!found.lastSeen || row.last_seen > found.lastSeen) found.lastSeen = row.last_seen;
     }
     for (const type of subscriptions.types) entry(type);
-    for (const handler of this.registry.all()) for (const type of handler.types) if (type !== ALL_EVENT_TYPES) entry(type);
+    for (const handler of this.registry.all())
+      for (const type of handler.types) if (type !== ALL_EVENT_TYPES) entry(type);
 
     return [...types.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
@@ -90,7 +92,11 @@ export class AdminHandlersService {
   }
 
   private describeHandler(handler: RegisteredHandler): EventTypeHandlerDto {
-    return { name: handler.name, dto: handler.dto?.name ?? null, dataSchema: handler.dto ? this.schemaOf(handler.dto) : null };
+    return {
+      name: handler.name,
+      dto: handler.dto?.name ?? null,
+      dataSchema: handler.dto ? this.schemaOf(handler.dto) : null,
+    };
   }
 
   private schemaOf(dto: Type<object>): Record<string, unknown> {

@@ -43,7 +43,10 @@ class QueueDashboardQueues implements OnModuleInit, OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    const queues = [this.queues.dispatchQueue, ...this.registry.all().map((handler) => this.queues.queueFor(handler.name))];
+    const queues = [
+      this.queues.dispatchQueue,
+      ...this.registry.all().map((handler) => this.queues.queueFor(handler.name)),
+    ];
     this.board.replaceQueues(queues.map((queue) => new BullMQAdapter(queue, { description: describe(queue.name) })));
   }
 }

@@ -77,7 +77,11 @@ export class EventReplayService implements OnApplicationShutdown {
     const scope = { ...filter, status: filter.status ?? 'failed', to: filter.to ?? new Date().toISOString() };
     const matched = await filteredEvents(this.events, scope).getCount();
     const replayId = `replay-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
-    this.logger.log({ replayId, filter: scope, msg: `bulk replay of ${matched} event(s) started${filter.reason ? `: ${filter.reason}` : ''}` });
+    this.logger.log({
+      replayId,
+      filter: scope,
+      msg: `bulk replay of ${matched} event(s) started${filter.reason ? `: ${filter.reason}` : ''}`,
+    });
     if (matched > 0) {
       const work = this.runBulk(replayId, scope, selection)
         .catch((error: Error) => this.logger.error({ replayId, msg: `bulk replay stopped: ${error.message}` }))
@@ -103,7 +107,10 @@ export class EventReplayService implements OnApplicationShutdown {
     let deliveries = 0;
     for (;;) {
       if (this.stopping) {
-        this.logger.warn({ replayId, msg: `bulk replay interrupted by shutdown after ${events} event(s); run it again to finish` });
+        this.logger.warn({
+          replayId,
+          msg: `bulk replay interrupted by shutdown after ${events} event(s); run it again to finish`,
+        });
         return;
       }
       const { entities, raw } = await filteredEvents(this.events, filter, after)
@@ -119,15 +126,24 @@ export class EventReplayService implements OnApplicationShutdown {
       if (entities.length < BULK_BATCH) break;
       after = { receivedAtMicros: raw[raw.length - 1].cursor_micros, id: entities[entities.length - 1].id };
     }
-    this.logger.log({ replayId, msg: `bulk replay finished: ${deliveries} delivery(ies) of ${events} event(s) queued again` });
+    this.logger.log({
+      replayId,
+      msg: `bulk replay finished: ${deliveries} delivery(ies) of ${events} event(s) queued again`,
+    });
   }
 
   private selection(options: { all?: boolean; handler?: string }): Selection {
     if (options.handler === undefined) return { all: options.all ?? false };
     const handler = this.registry.get(options.handler);
     if (!handler) {
-      const known = this.registry.all().map((h) => h.name).join(', ') || 'none';
-      throw new BadRequestException([`handler ${options.handler} is not registered in this deployment (known: ${known})`]);
+      const known =
+        this.registry
+          .all()
+          .map((h) => h.name)
+          .join(', ') || 'none';
+      throw new BadRequestException([
+        `handler ${options.handler} is not registered in this deployment (known: ${known})`,
+      ]);
     }
     return { all: options.all ?? false, handler };
   }
@@ -164,7 +180,10 @@ export class EventReplayService implements OnApplicationShutdown {
       for (const [name, eventIds] of byHandler) await this.queues.runHandler(this.registry.get(name)!, eventIds, key);
       return true;
     } catch (error) {
-      this.logger.warn({ key, msg: `replay committed but not queued, the relay will queue it: ${(error as Error).message}` });
+      this.logger.warn({
+        key,
+        msg: `replay committed but not queued, the relay will queue it: ${(error as Error).message}`,
+      });
       return false;
     }
   }
@@ -186,7 +205,11 @@ export class EventReplayService implements OnApplicationShutdown {
       else reason = row.status;
       skipped.push({ handler: row.handler, reason });
     }
-    if (selection.handler && !replayed.has(selection.handler.name) && !rows.some((row) => row.handler === selection.handler!.name)) {
+    if (
+      selection.handler &&
+      !replayed.has(selection.handler.name) &&
+      !rows.some((row) => row.handler === selection.handler!.name)
+    ) {
       skipped.push({ handler: selection.handler.name, reason: `does not handle events of type ${event.type}` });
     }
     return skipped;

@@ -41,7 +41,9 @@ export class AdminStatsService {
         oldestReceivedAt: backlog.oldest ? backlog.oldest.toISOString() : null,
         oldestAgeSeconds: backlog.oldest ? Math.round(backlog.ageSeconds * 1000) / 1000 : null,
       },
-      queues: queues?.map(({ queue, waiting, active, delayed, failed }) => ({ queue, waiting, active, delayed, failed })) ?? null,
+      queues:
+        queues?.map(({ queue, waiting, active, delayed, failed }) => ({ queue, waiting, active, delayed, failed })) ??
+        null,
     };
   }
 
@@ -68,7 +70,11 @@ function window(rows: { type: string; status: string; count: number }[]): Window
     total,
     byStatus,
     byType: [...byType.entries()]
-      .map(([type, counts]) => ({ type, total: Object.values(counts).reduce((sum, n) => sum + n, 0), byStatus: counts }))
+      .map(([type, counts]) => ({
+        type,
+        total: Object.values(counts).reduce((sum, n) => sum + n, 0),
+        byStatus: counts,
+      }))
       .sort((a, b) => b.total - a.total || a.type.localeCompare(b.type)),
   };
 }

@@ -35,7 +35,9 @@ export class EventTypeSubscriptionsService {
   async replace(input: PutSubscriptionsDto, changedBy: string): Promise<PutSubscriptionsResultDto> {
     const mode = input.mode ?? 'list';
     if (mode === 'all' && input.types && input.types.length > 0) {
-      throw new BadRequestException(['types must be empty or absent when mode is "all" (every type with a handler is processed)']);
+      throw new BadRequestException([
+        'types must be empty or absent when mode is "all" (every type with a handler is processed)',
+      ]);
     }
     if (mode === 'list' && input.types === undefined) {
       throw new BadRequestException(['types is required when mode is "list" (an empty list ignores every type)']);

@@ -95,10 +95,13 @@ export async function runSendWebhookCli(
   const envelope = { ...extra, ...testEnvelope(type, data, id) };
   try {
     const result = await sendWebhook({ url, envelope, secret });
-    output.out(`POST ${result.url} (${result.signed ? 'signed' : 'UNSIGNED: no secret'}, webhook-id ${result.webhookId})`);
+    output.out(
+      `POST ${result.url} (${result.signed ? 'signed' : 'UNSIGNED: no secret'}, webhook-id ${result.webhookId})`,
+    );
     output.out(`→ ${result.status} in ${result.durationMs} ms: ${JSON.stringify(result.body)}`);
     const eventId = isObject(result.body) && typeof result.body.id === 'string' ? result.body.id : undefined;
-    if (eventId) output.out(`event ${eventId}: GET /admin/events/${eventId}, or search the logs for "eventId":"${eventId}"`);
+    if (eventId)
+      output.out(`event ${eventId}: GET /admin/events/${eventId}, or search the logs for "eventId":"${eventId}"`);
     return result.status >= 200 && result.status < 300 ? 0 : 1;
   } catch (error) {
     output.err(`could not send to ${url}: ${(error as Error).message}`);

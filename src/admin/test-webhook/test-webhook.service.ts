@@ -59,7 +59,13 @@ export class TestWebhookService {
         logs: `search the logs for "${envelope.id}"`,
       };
     }
-    const line = { eventId: result.eventId ?? undefined, type: envelope.type, externalId: envelope.id, url: result.url, status: result.status };
+    const line = {
+      eventId: result.eventId ?? undefined,
+      type: envelope.type,
+      externalId: envelope.id,
+      url: result.url,
+      status: result.status,
+    };
     if (result.accepted) this.logger.log({ ...line, msg: 'test webhook acknowledged' });
     else this.logger.warn({ ...line, response: result.response, msg: 'test webhook NOT acknowledged' });
     return result;

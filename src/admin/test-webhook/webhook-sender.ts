@@ -31,7 +31,11 @@ export interface SendResult {
 }
 
 /** An envelope like the provider's, with an id that says it is a test. */
-export function testEnvelope(type: string, data: Record<string, unknown>, id = `evt_test_${randomUUID()}`): TestEnvelope {
+export function testEnvelope(
+  type: string,
+  data: Record<string, unknown>,
+  id = `evt_test_${randomUUID()}`,
+): TestEnvelope {
   return { id, type, data, created_at: new Date().toISOString() };
 }
 
@@ -87,7 +91,9 @@ export function sendWebhook(options: SendOptions): Promise<SendResult> {
         response.on('error', reject);
       },
     );
-    request.on('timeout', () => request.destroy(new Error(`no answer from ${url} within ${options.timeoutMs ?? 10_000} ms`)));
+    request.on('timeout', () =>
+      request.destroy(new Error(`no answer from ${url} within ${options.timeoutMs ?? 10_000} ms`)),
+    );
     request.on('error', reject);
     request.end(body);
   });

@@ -28,13 +28,20 @@ describe('loadConfig', () => {
   it('names every bad variable in one error', () => {
     let error: ConfigError | undefined;
     try {
-      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', QUEUE_PREFIX: 'a:b', TLS_CERT_FILE: '/c.pem' });
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        LOG_LEVEL: 'loud',
+        QUEUE_PREFIX: 'a:b',
+        TLS_CERT_FILE: '/c.pem',
+      });
     } catch (caught) {
       error = caught as ConfigError;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const text = error!.problems.join('\n');
-    for (const name of ['PORT', 'DATABASE_URL', 'LOG_LEVEL', 'QUEUE_PREFIX', 'TLS_KEY_FILE']) expect(text).toContain(name);
+    for (const name of ['PORT', 'DATABASE_URL', 'LOG_LEVEL', 'QUEUE_PREFIX', 'TLS_KEY_FILE'])
+      expect(text).toContain(name);
     expect(error!.problems.length).toBeGreaterThanOrEqual(5);
   });
 });

@@ -1,16 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform, Type } from 'class-transformer';
-import {
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Max,
-  Min,
-  validateSync,
-  ValidationError,
-} from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync, ValidationError } from 'class-validator';
 import { DEFAULT_DATABASE_URL } from '../../database/default-database-url.js';
 import { parseWebhookSecrets } from '../../shared/signature/standard-webhooks.verifier.js';
 
@@ -30,7 +20,10 @@ export class AppConfig {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT = 3000;
 
   @IsString()
@@ -39,7 +32,10 @@ export class AppConfig {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL = DEFAULT_DATABASE_URL;
 
-  @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   DATABASE_POOL_SIZE = 10;
 
   /** "boot": run pending migrations at start under an advisory lock; "skip": leave them to `npm run migration:run`. */
@@ -61,44 +57,74 @@ export class AppConfig {
   APP_ROLE: AppRole = 'all';
 
   /** Space-separated whsec_ secrets; several at once during a rotation. */
-  @IsOptional() @Transform(blankToUndefined) @IsString()
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsString()
   WEBHOOK_SECRET?: string = undefined;
 
-  @Type(() => Number) @IsInt() @Min(1) @Max(86400)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
   WEBHOOK_TOLERANCE_SECONDS = 300;
 
-  @Type(() => Number) @IsInt() @Min(1024) @Max(64 * 1024 * 1024)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  @Max(64 * 1024 * 1024)
   WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
   /** Signature failures one client address may make per window before its failures get 429 instead of 401. */
-  @Type(() => Number) @IsInt() @Min(1) @Max(1_000_000)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
   SIGNATURE_FAILURE_LIMIT = 10;
 
-  @Type(() => Number) @IsInt() @Min(1) @Max(86400)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
   SIGNATURE_FAILURE_WINDOW_SECONDS = 60;
 
   /** Space-separated bearer keys for /admin. */
-  @IsOptional() @Transform(blankToUndefined) @IsString()
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsString()
   ADMIN_API_KEYS?: string = undefined;
 
-  @IsOptional() @Transform(blankToUndefined) @IsString()
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsString()
   TLS_CERT_FILE?: string = undefined;
 
-  @IsOptional() @Transform(blankToUndefined) @IsString()
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsString()
   TLS_KEY_FILE?: string = undefined;
 
   /** Passed to Fastify's trustProxy: "true", a hop count, or a comma-separated list of addresses/CIDRs. */
-  @IsOptional() @Transform(blankToUndefined) @IsString()
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsString()
   TRUST_PROXY?: string = undefined;
 
   /** The URL the provider posts to; used by the test-webhook sender. Defaults to this process. */
-  @IsOptional() @Transform(blankToUndefined) @Matches(/^https?:\/\/.+/, { message: 'must be an http(s):// URL' })
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s):// URL' })
   PUBLIC_URL?: string = undefined;
 
-  @Type(() => Number) @IsInt() @Min(0) @Max(600000)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600000)
   SHUTDOWN_GRACE_MS = 10000;
 
-  @Type(() => Number) @IsInt() @Min(1) @Max(3650)
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3650)
   RETENTION_DAYS = 30;
 
   get isProduction(): boolean {
@@ -134,8 +160,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   );
   const config = plainToInstance(AppConfig, input);
   const problems = describe(validateSync(config, { skipMissingProperties: false, stopAtFirstError: true }), input);
-  if (config.TLS_CERT_FILE && !config.TLS_KEY_FILE) problems.push('TLS_KEY_FILE: must be set together with TLS_CERT_FILE');
-  if (config.TLS_KEY_FILE && !config.TLS_CERT_FILE) problems.push('TLS_CERT_FILE: must be set together with TLS_KEY_FILE');
+  if (config.TLS_CERT_FILE && !config.TLS_KEY_FILE)
+    problems.push('TLS_KEY_FILE: must be set together with TLS_CERT_FILE');
+  if (config.TLS_KEY_FILE && !config.TLS_CERT_FILE)
+    problems.push('TLS_CERT_FILE: must be set together with TLS_KEY_FILE');
   problems.push(...webhookSecretProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -192,7 +192,8 @@ const CREATE_MISSING = `
   RETURNING id, event_id, handler`;
 
 const OF_EVENT = 'SELECT handler, status FROM webhook_deliveries WHERE event_id = $1 ORDER BY handler';
-const COUNTS_BY_HANDLER = 'SELECT handler, status, count(*)::int AS count FROM webhook_deliveries GROUP BY handler, status';
+const COUNTS_BY_HANDLER =
+  'SELECT handler, status, count(*)::int AS count FROM webhook_deliveries GROUP BY handler, status';
 const DEAD_BY_HANDLER = `SELECT handler, count(*)::int AS count FROM webhook_deliveries WHERE status = 'dead' GROUP BY handler`;
 
 /** The rows a statement returned through TypeORM, whatever the command (it wraps UPDATE results otherwise). */
@@ -225,7 +226,12 @@ export class DeliveryStore {
   }
 
   /** Takes the due deliveries of `handler` for these events under `claim`, counting an attempt on each. */
-  async claim(handler: string, eventIds: readonly string[], claim: string, leaseMs: number): Promise<ClaimedDelivery[]> {
+  async claim(
+    handler: string,
+    eventIds: readonly string[],
+    claim: string,
+    leaseMs: number,
+  ): Promise<ClaimedDelivery[]> {
     const { rows } = await this.pool.query<ClaimedDelivery>({ ...CLAIM, values: [eventIds, handler, claim, leaseMs] });
     return rows;
   }
@@ -292,7 +298,10 @@ export class DeliveryStore {
       await client.query(TOUCH, [again.map((row) => row.id)]);
       if (abandoned.length > 0) {
         await client.query(ABANDON, [abandoned.map((row) => row.id)]);
-        await this.events.finish(abandoned.map((row) => row.event_id), client);
+        await this.events.finish(
+          abandoned.map((row) => row.event_id),
+          client,
+        );
       }
       return { requeued: again.length, abandoned: abandoned.length };
     });
@@ -305,8 +314,14 @@ export class DeliveryStore {
     handlers: readonly { name: string; attempts: number }[],
     statuses: readonly DeliveryStatus[],
   ): Promise<ReopenedDelivery[]> {
-    for (const status of statuses) if (!REOPENED.from.includes(status)) throw new Error(`cannot reopen a ${status} delivery`);
-    return rowsOf<ReopenedDelivery>(manager, REOPEN, [eventIds, handlers.map((h) => h.name), handlers.map((h) => h.attempts), statuses]);
+    for (const status of statuses)
+      if (!REOPENED.from.includes(status)) throw new Error(`cannot reopen a ${status} delivery`);
+    return rowsOf<ReopenedDelivery>(manager, REOPEN, [
+      eventIds,
+      handlers.map((h) => h.name),
+      handlers.map((h) => h.attempts),
+      statuses,
+    ]);
   }
 
   /** Replay: creates the deliveries that do not exist yet (inside the replay's transaction). */

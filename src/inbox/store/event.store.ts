@@ -243,7 +243,10 @@ export class EventStore {
   }
 
   /** Applies the finish rule to these events; returns those it finished, with their new status. */
-  async finish(ids: readonly string[], client: Pick<Pool, 'query'> = this.pool): Promise<{ id: string; status: EventStatus }[]> {
+  async finish(
+    ids: readonly string[],
+    client: Pick<Pool, 'query'> = this.pool,
+  ): Promise<{ id: string; status: EventStatus }[]> {
     if (ids.length === 0) return [];
     const { rows } = await client.query<{ id: string; status: EventStatus }>({ ...FINISH, values: [ids] });
     return rows;
@@ -272,7 +275,12 @@ export class EventStore {
   finishStranded(limit: number, window: number): Promise<number> {
     return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<{ id: string }>(STRANDED, [limit, window]);
-      return (await this.finish(rows.map((row) => row.id), client)).length;
+      return (
+        await this.finish(
+          rows.map((row) => row.id),
+          client,
+        )
+      ).length;
     });
   }
 

@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { hasUnstorableJsonEscapes, MAX_ID_LENGTH, parseEnvelope, type EnvelopeParseResult } from './webhook-envelope.js';
+import {
+  hasUnstorableJsonEscapes,
+  MAX_ID_LENGTH,
+  parseEnvelope,
+  type EnvelopeParseResult,
+} from './webhook-envelope.js';
 import { EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../shared/event-type.js';
 
 const FIELD_NAMES = ['body', 'type', 'data', 'id', 'created_at'];
@@ -155,7 +160,11 @@ describe('parseEnvelope', () => {
       ['an object', { name: 'invoice.paid' }, 'type must be a non-empty string'],
       ['an array', ['invoice.paid'], 'type must be a non-empty string'],
       ['too long', 'a'.repeat(MAX_TYPE_LENGTH + 1), `type must be at most ${MAX_TYPE_LENGTH} characters`],
-      ['too long and bad characters (one message)', ' '.repeat(500), `type must be at most ${MAX_TYPE_LENGTH} characters`],
+      [
+        'too long and bad characters (one message)',
+        ' '.repeat(500),
+        `type must be at most ${MAX_TYPE_LENGTH} characters`,
+      ],
       ['containing a space', 'invoice paid', 'type must contain only letters, digits, "_", ".", ":" and "-"'],
       ['whitespace only', ' ', 'type must contain only letters, digits, "_", ".", ":" and "-"'],
       ['containing a slash', 'invoice/paid', 'type must contain only letters, digits, "_", ".", ":" and "-"'],

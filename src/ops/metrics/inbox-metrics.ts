@@ -8,7 +8,6 @@ import {
 } from '../../inbox/inbox-events.js';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
-
 /** Past this many distinct types, new ones are counted as "other": a label per type must not grow without bound. */
 const MAX_TYPE_LABELS = 200;
 

@@ -68,7 +68,12 @@ export class HandlerDeliveryProcessor {
   ): Promise<AttemptResult | undefined> {
     const startedAt = new Date();
     const done = (outcome: AttemptOutcome, error?: Error, committed = false): AttemptResult => ({
-      delivery, outcome, startedAt, finishedAt: new Date(), error, committed,
+      delivery,
+      outcome,
+      startedAt,
+      finishedAt: new Date(),
+      error,
+      committed,
     });
 
     // Every line about this delivery carries these fields (pino merges them into the JSON line).
@@ -111,13 +116,21 @@ export class HandlerDeliveryProcessor {
 
     try {
       if (!handler.transactional) {
-        await untilAborted(Promise.resolve().then(() => handler.instance.handle(event, { ...context, manager: this.dataSource.manager })), signal);
+        await untilAborted(
+          Promise.resolve().then(() =>
+            handler.instance.handle(event, { ...context, manager: this.dataSource.manager }),
+          ),
+          signal,
+        );
         return done('succeeded');
       }
       const applied = await this.dataSource.transaction(async (manager) => {
         // No other run took the delivery over meanwhile (the row stays locked until the commit).
         if (!(await this.deliveries.lockIfOwned(manager, delivery.id, delivery.attempts))) return false;
-        await untilAborted(Promise.resolve().then(() => handler.instance.handle(event, { ...context, manager })), signal);
+        await untilAborted(
+          Promise.resolve().then(() => handler.instance.handle(event, { ...context, manager })),
+          signal,
+        );
         // The effect and the success mark commit together: a retry after a crash finds `succeeded`.
         await this.deliveries.markSucceeded(manager, delivery.id, Date.now() - startedAt.getTime());
         return true;
@@ -126,7 +139,14 @@ export class HandlerDeliveryProcessor {
     } catch (caught) {
       const error = signal.aborted ? aborted() : toError(caught);
       context.logger.warn(`attempt ${delivery.attempts}/${delivery.max_attempts} failed: ${error.message}`);
-      return done(error instanceof HandlerTimeoutError ? 'timed_out' : error instanceof PermanentWebhookError ? 'invalid' : 'failed', error);
+      return done(
+        error instanceof HandlerTimeoutError
+          ? 'timed_out'
+          : error instanceof PermanentWebhookError
+            ? 'invalid'
+            : 'failed',
+        error,
+      );
     }
   }
 
@@ -146,7 +166,8 @@ export class HandlerDeliveryProcessor {
       };
       if (result.committed) return record;
       if (outcome === 'succeeded') return { ...record, status: 'succeeded', nextAttemptAt: null };
-      if (outcome === 'invalid' || delivery.attempts >= delivery.max_attempts) return { ...record, status: 'dead', nextAttemptAt: null };
+      if (outcome === 'invalid' || delivery.attempts >= delivery.max_attempts)
+        return { ...record, status: 'dead', nextAttemptAt: null };
       const delayMs = backoffDelay(handler.backoff, delivery.attempts);
       retries.push({ eventId: delivery.event_id, attempt: delivery.attempts, delayMs });
       return { ...record, status: 'retrying', nextAttemptAt: new Date(Date.now() + delayMs) };

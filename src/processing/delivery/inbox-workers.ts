@@ -82,7 +82,9 @@ export class InboxWorkers implements OnApplicationBootstrap, BeforeApplicationSh
         new Worker<EventIdsJob>(handlerQueueName(handler.name), this.unlessDatabaseDown(run), {
           ...base,
           concurrency: handler.concurrency,
-          limiter: handler.rateLimit ? { max: handler.rateLimit.max, duration: handler.rateLimit.durationMs } : undefined,
+          limiter: handler.rateLimit
+            ? { max: handler.rateLimit.max, duration: handler.rateLimit.durationMs }
+            : undefined,
         } as WorkerOptions),
       );
     }
@@ -138,7 +140,9 @@ export class InboxWorkers implements OnApplicationBootstrap, BeforeApplicationSh
         else await Promise.all(this.workers.map((worker) => worker.resume()));
         this.logger.log(pause ? 'workers paused until Postgres answers' : 'workers resumed');
       })
-      .catch((error: Error) => this.logger.error(`could not ${pause ? 'pause' : 'resume'} the workers: ${error.message}`));
+      .catch((error: Error) =>
+        this.logger.error(`could not ${pause ? 'pause' : 'resume'} the workers: ${error.message}`),
+      );
   }
 
   /**

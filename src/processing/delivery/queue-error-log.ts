@@ -41,7 +41,8 @@ export class QueueErrorLog implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     for (const handler of this.registry.all()) this.queues.queueFor(handler.name);
     for (const queue of this.queues.allQueues()) {
-      if (queue.listenerCount('error') === 0) queue.on('error', (error: Error) => this.log.report(`queue ${queue.name}`, error));
+      if (queue.listenerCount('error') === 0)
+        queue.on('error', (error: Error) => this.log.report(`queue ${queue.name}`, error));
     }
   }
 }

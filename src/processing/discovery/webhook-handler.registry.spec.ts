@@ -16,17 +16,40 @@ async function registryWith(...providers: Type<unknown>[]): Promise<WebhookHandl
   return moduleRef.get(WebhookHandlerRegistry);
 }
 
-@Injectable() @OnWebhook('payment.created') class PaymentCreated implements WebhookHandler { handle() {} }
-@Injectable() @OnWebhook(['payment.created', 'payment.status_changed'], { attempts: 2, concurrency: 3 })
-class PaymentAudit implements WebhookHandler { handle() {} }
-@Injectable() @OnWebhook('*', { name: 'archive' }) class Archive implements WebhookHandler { handle() {} }
-@Injectable() class NotAHandler { handle() {} }
+@Injectable()
+@OnWebhook('payment.created')
+class PaymentCreated implements WebhookHandler {
+  handle() {}
+}
+@Injectable()
+@OnWebhook(['payment.created', 'payment.status_changed'], { attempts: 2, concurrency: 3 })
+class PaymentAudit implements WebhookHandler {
+  handle() {}
+}
+@Injectable()
+@OnWebhook('*', { name: 'archive' })
+class Archive implements WebhookHandler {
+  handle() {}
+}
+@Injectable()
+class NotAHandler {
+  handle() {}
+}
 
 describe('WebhookHandlerRegistry', () => {
   it('finds decorated providers, resolves defaults and routes types (with "*" to everything)', async () => {
     const registry = await registryWith(PaymentCreated, PaymentAudit, Archive, NotAHandler);
-    expect(registry.all().map((h) => h.name).sort()).toEqual(['PaymentAudit', 'PaymentCreated', 'archive']);
-    expect(registry.handlersFor('payment.created').map((h) => h.name)).toEqual(['PaymentCreated', 'PaymentAudit', 'archive']);
+    expect(
+      registry
+        .all()
+        .map((h) => h.name)
+        .sort(),
+    ).toEqual(['PaymentAudit', 'PaymentCreated', 'archive']);
+    expect(registry.handlersFor('payment.created').map((h) => h.name)).toEqual([
+      'PaymentCreated',
+      'PaymentAudit',
+      'archive',
+    ]);
     expect(registry.handlersFor('payment.status_changed').map((h) => h.name)).toEqual(['PaymentAudit', 'archive']);
     expect(registry.handlersFor('anything.else').map((h) => h.name)).toEqual(['archive']);
     expect(registry.get('PaymentCreated')).toMatchObject({
@@ -39,49 +62,127 @@ describe('WebhookHandlerRegistry', () => {
   });
 
   it('gives a rate-limited handler one event per job, so the limiter counts events', async () => {
-    @Injectable() @OnWebhook('x', { rateLimit: { max: 10, durationMs: 1000 } }) class Limited { handle() {} }
+    @Injectable()
+    @OnWebhook('x', { rateLimit: { max: 10, durationMs: 1000 } })
+    class Limited {
+      handle() {}
+    }
     expect((await registryWith(Limited)).get('Limited')?.batchSize).toBe(1);
   });
 
   describe('fails the boot on mistakes', () => {
     const cases: [string, () => Type<unknown>[], RegExp][] = [
-      ['two handlers with one name', () => {
-        @Injectable() @OnWebhook('a', { name: 'same' }) class A { handle() {} }
-        @Injectable() @OnWebhook('b', { name: 'same' }) class B { handle() {} }
-        return [A, B];
-      }, /same: is declared twice/],
-      ['no handle method', () => {
-        @Injectable() @OnWebhook('a') class NoHandle {}
-        return [NoHandle];
-      }, /NoHandle: has no handle/],
-      ['an unknown option', () => {
-        @Injectable() @OnWebhook('a', { retries: 3 } as never) class Typo { handle() {} }
-        return [Typo];
-      }, /Typo: unknown option\(s\) retries/],
-      ['a request-scoped handler', () => {
-        @Injectable({ scope: Scope.REQUEST }) @OnWebhook('a') class PerRequest { handle() {} }
-        return [PerRequest];
-      }, /PerRequest: is request-scoped/],
-      ['an invalid event type', () => {
-        @Injectable() @OnWebhook('has space') class BadType { handle() {} }
-        return [BadType];
-      }, /BadType: event type "has space" is not valid/],
-      ['no event type', () => {
-        @Injectable() @OnWebhook([]) class NoType { handle() {} }
-        return [NoType];
-      }, /NoType: subscribes to no event type/],
-      ['zero attempts', () => {
-        @Injectable() @OnWebhook('a', { attempts: 0 }) class NoAttempts { handle() {} }
-        return [NoAttempts];
-      }, /NoAttempts: attempts must be/],
-      ['a bad backoff', () => {
-        @Injectable() @OnWebhook('a', { backoff: { type: 'linear' as never, delayMs: 1 } }) class BadBackoff { handle() {} }
-        return [BadBackoff];
-      }, /BadBackoff: backoff.type/],
-      ['a name unusable in a queue name', () => {
-        @Injectable() @OnWebhook('a', { name: 'has:colon' }) class Colon { handle() {} }
-        return [Colon];
-      }, /has:colon: name must start/],
+      [
+        'two handlers with one name',
+        () => {
+          @Injectable()
+          @OnWebhook('a', { name: 'same' })
+          class A {
+            handle() {}
+          }
+          @Injectable()
+          @OnWebhook('b', { name: 'same' })
+          class B {
+            handle() {}
+          }
+          return [A, B];
+        },
+        /same: is declared twice/,
+      ],
+      [
+        'no handle method',
+        () => {
+          @Injectable()
+          @OnWebhook('a')
+          class NoHandle {}
+          return [NoHandle];
+        },
+        /NoHandle: has no handle/,
+      ],
+      [
+        'an unknown option',
+        () => {
+          @Injectable()
+          @OnWebhook('a', { retries: 3 } as never)
+          class Typo {
+            handle() {}
+          }
+          return [Typo];
+        },
+        /Typo: unknown option\(s\) retries/,
+      ],
+      [
+        'a request-scoped handler',
+        () => {
+          @Injectable({ scope: Scope.REQUEST })
+          @OnWebhook('a')
+          class PerRequest {
+            handle() {}
+          }
+          return [PerRequest];
+        },
+        /PerRequest: is request-scoped/,
+      ],
+      [
+        'an invalid event type',
+        () => {
+          @Injectable()
+          @OnWebhook('has space')
+          class BadType {
+            handle() {}
+          }
+          return [BadType];
+        },
+        /BadType: event type "has space" is not valid/,
+      ],
+      [
+        'no event type',
+        () => {
+          @Injectable()
+          @OnWebhook([])
+          class NoType {
+            handle() {}
+          }
+          return [NoType];
+        },
+        /NoType: subscribes to no event type/,
+      ],
+      [
+        'zero attempts',
+        () => {
+          @Injectable()
+          @OnWebhook('a', { attempts: 0 })
+          class NoAttempts {
+            handle() {}
+          }
+          return [NoAttempts];
+        },
+        /NoAttempts: attempts must be/,
+      ],
+      [
+        'a bad backoff',
+        () => {
+          @Injectable()
+          @OnWebhook('a', { backoff: { type: 'linear' as never, delayMs: 1 } })
+          class BadBackoff {
+            handle() {}
+          }
+          return [BadBackoff];
+        },
+        /BadBackoff: backoff.type/,
+      ],
+      [
+        'a name unusable in a queue name',
+        () => {
+          @Injectable()
+          @OnWebhook('a', { name: 'has:colon' })
+          class Colon {
+            handle() {}
+          }
+          return [Colon];
+        },
+        /has:colon: name must start/,
+      ],
     ];
     it.each(cases)('%s', async (_what, providers, message) => {
       await expect(registryWith(...providers())).rejects.toThrow(message);
@@ -92,7 +193,9 @@ describe('WebhookHandlerRegistry', () => {
 describe('backoffDelay', () => {
   it('doubles from the base delay up to the cap, or stays fixed', () => {
     const exponential = { type: 'exponential', delayMs: 1000, maxDelayMs: 5000 } as const;
-    expect([1, 2, 3, 4, 5].map((attempt) => backoffDelay(exponential, attempt))).toEqual([1000, 2000, 4000, 5000, 5000]);
+    expect([1, 2, 3, 4, 5].map((attempt) => backoffDelay(exponential, attempt))).toEqual([
+      1000, 2000, 4000, 5000, 5000,
+    ]);
     expect(backoffDelay({ type: 'fixed', delayMs: 250, maxDelayMs: 250 }, 7)).toBe(250);
   });
 });

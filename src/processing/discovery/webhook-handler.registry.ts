@@ -44,7 +44,14 @@ export class WebhookHandlerDefinitionError extends Error {
 }
 
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof OnWebhookOptions>([
-  'name', 'attempts', 'backoff', 'dto', 'transactional', 'timeoutMs', 'concurrency', 'rateLimit',
+  'name',
+  'attempts',
+  'backoff',
+  'dto',
+  'transactional',
+  'timeoutMs',
+  'concurrency',
+  'rateLimit',
 ]);
 const HANDLER_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
 const isPositiveInt = (value: unknown, max = Number.MAX_SAFE_INTEGER): value is number =>
@@ -108,11 +115,14 @@ export class WebhookHandlerRegistry implements OnModuleInit {
     const fail = (problem: string) => new WebhookHandlerDefinitionError(name, problem);
 
     if (!wrapper.isDependencyTreeStatic()) {
-      throw fail('is request-scoped (or depends on a request-scoped provider); handlers run outside any request, make it a singleton');
+      throw fail(
+        'is request-scoped (or depends on a request-scoped provider); handlers run outside any request, make it a singleton',
+      );
     }
     const unknown = Object.keys(options).filter((key) => !KNOWN_OPTIONS.has(key));
     if (unknown.length) throw fail(`unknown option(s) ${unknown.join(', ')}; known: ${[...KNOWN_OPTIONS].join(', ')}`);
-    if (!HANDLER_NAME_PATTERN.test(name)) throw fail('name must start with a letter and use only letters, digits, "_", "." or "-"');
+    if (!HANDLER_NAME_PATTERN.test(name))
+      throw fail('name must start with a letter and use only letters, digits, "_", "." or "-"');
     if (types.length === 0) throw fail('subscribes to no event type');
     for (const type of types) {
       if (type !== ALL_EVENT_TYPES && (typeof type !== 'string' || !EVENT_TYPE_PATTERN.test(type))) {
@@ -130,7 +140,8 @@ export class WebhookHandlerRegistry implements OnModuleInit {
     if (!isPositiveInt(concurrency, 1000)) throw fail('concurrency must be an integer from 1 to 1000');
     const backoff = { ...HANDLER_DEFAULTS.backoff, ...options.backoff } as Required<BackoffOptions>;
     if (!['exponential', 'fixed'].includes(backoff.type)) throw fail('backoff.type must be "exponential" or "fixed"');
-    if (!Number.isInteger(backoff.delayMs) || backoff.delayMs < 0) throw fail('backoff.delayMs must be a non-negative integer');
+    if (!Number.isInteger(backoff.delayMs) || backoff.delayMs < 0)
+      throw fail('backoff.delayMs must be a non-negative integer');
     if (!Number.isInteger(backoff.maxDelayMs) || backoff.maxDelayMs < backoff.delayMs) {
       throw fail('backoff.maxDelayMs must be an integer not below backoff.delayMs');
     }

@@ -43,9 +43,7 @@ export class WebhookDispatchProcessor {
       if (ids) ids.push(row.event_id);
       else byHandler.set(handler, [row.event_id]);
     }
-    await Promise.all(
-      [...byHandler].map(([handler, ids]) => this.queues.runHandler(handler, ids, 'run')),
-    );
+    await Promise.all([...byHandler].map(([handler, ids]) => this.queues.runHandler(handler, ids, 'run')));
     if (plan.ignoredEventIds.length) {
       this.logger.debug(`${plan.ignoredEventIds.length} event(s) ignored: no handler or type not processed`);
     }

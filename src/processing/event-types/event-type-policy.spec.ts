@@ -29,7 +29,11 @@ describe('EventTypePolicy', () => {
     const { pool, state } = fakePool();
     state.rows = [{ version: '4', mode: 'list', types: ['a', 'b'] }];
     const policy = new EventTypePolicy(pool);
-    expect([await policy.processes('a'), await policy.processes('b'), await policy.processes('c')]).toEqual([true, true, false]);
+    expect([await policy.processes('a'), await policy.processes('b'), await policy.processes('c')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 
   it('reads the list once per TTL, with one query for concurrent callers, and at once after invalidate()', async () => {

@@ -57,7 +57,9 @@ export class EventTypePolicy {
 
   private async load(): Promise<SubscriptionSnapshot> {
     try {
-      const { rows } = await this.pool.query<{ version: string; mode: SubscriptionMode; types: string[] }>(CURRENT_VERSION);
+      const { rows } = await this.pool.query<{ version: string; mode: SubscriptionMode; types: string[] }>(
+        CURRENT_VERSION,
+      );
       const row = rows[0];
       this.snapshot = row ? { version: Number(row.version), mode: row.mode, types: new Set(row.types) } : NEVER_SET;
       this.loadedAt = Date.now();
@@ -65,7 +67,9 @@ export class EventTypePolicy {
     } catch (error) {
       // Keep applying the last list we know rather than guessing; with none, fail the job (it is retried).
       if (!this.snapshot) throw error;
-      this.logger.warn(`could not reload the subscription list, still applying version ${this.snapshot.version}: ${(error as Error).message}`);
+      this.logger.warn(
+        `could not reload the subscription list, still applying version ${this.snapshot.version}: ${(error as Error).message}`,
+      );
       return this.snapshot;
     }
   }

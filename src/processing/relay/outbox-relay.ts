@@ -86,7 +86,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       if (queued < BATCH) break;
     }
     // One batch a pass: normally there is nothing, and after a loss it heals within seconds.
-    const redispatched = await this.events.relayLostDispatches(LOST_DISPATCH_AFTER_MS, BATCH, CANDIDATE_WINDOW, dispatch('redispatch'));
+    const redispatched = await this.events.relayLostDispatches(
+      LOST_DISPATCH_AFTER_MS,
+      BATCH,
+      CANDIDATE_WINDOW,
+      dispatch('redispatch'),
+    );
     const finished = await this.events.finishStranded(BATCH, CANDIDATE_WINDOW);
     const { requeued: deliveries, abandoned } = await this.deliveries.recoverStuck(STUCK_AFTER_MS, BATCH, (stuck) =>
       this.requeue(stuck),
@@ -107,7 +112,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     for (const [name, eventIds] of byHandler) {
       const handler = this.registry.get(name);
       if (!handler) continue; // a handler removed from the code: its deliveries wait for an operator
-      await withTimeout(this.queues.runHandler(handler, eventIds, `recover${Date.now()}`), REDIS_TIMEOUT_MS, 'adding a handler job');
+      await withTimeout(
+        this.queues.runHandler(handler, eventIds, `recover${Date.now()}`),
+        REDIS_TIMEOUT_MS,
+        'adding a handler job',
+      );
     }
   }
 }

@@ -147,7 +147,10 @@ export class StandardWebhooksVerifier {
     const signatureHeader = headers.signature as string;
 
     if (!TIMESTAMP_RE.test(timestampHeader)) {
-      throw new WebhookSignatureError('timestamp_invalid', 'webhook-timestamp must be an integer number of unix seconds');
+      throw new WebhookSignatureError(
+        'timestamp_invalid',
+        'webhook-timestamp must be an integer number of unix seconds',
+      );
     }
     const timestamp = Number(timestampHeader);
     if (timestamp < nowSeconds - this.toleranceSeconds) {
@@ -179,7 +182,10 @@ export class StandardWebhooksVerifier {
         if (candidate.length === expected.length && timingSafeEqual(candidate, expected)) return;
       }
     }
-    throw new WebhookSignatureError('signature_mismatch', 'No webhook-signature entry matches the configured secret(s)');
+    throw new WebhookSignatureError(
+      'signature_mismatch',
+      'No webhook-signature entry matches the configured secret(s)',
+    );
   }
 }
 

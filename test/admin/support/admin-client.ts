@@ -17,7 +17,11 @@ export function adminClient(t: Pick<TestApp, 'url'>, authorization: string | nul
     const headers: Record<string, string> = {};
     if (authorization !== null) headers.authorization = authorization;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${t.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${t.url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return { status: response.status, body: await readBody(response), headers: response.headers };
   };
   return {

@@ -30,7 +30,12 @@ export function canConnect(port: number, timeoutMs = 500): Promise<boolean> {
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` every `everyMs` until it is truthy; throws with `what` when `timeoutMs` passes. */
-export async function pollUntil<T>(check: () => Promise<T> | T, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
+export async function pollUntil<T>(
+  check: () => Promise<T> | T,
+  timeoutMs: number,
+  what: string,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -10,7 +10,11 @@ const run = promisify(execFile);
 /** The newest PostgreSQL server binaries Debian installed (initdb, pg_ctl). */
 function serverBinaries(): string {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => +b - +a) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => +b - +a)
+    : [];
   if (versions.length === 0) throw new Error(`no PostgreSQL server binaries under ${root}`);
   return join(root, versions[0], 'bin');
 }
@@ -40,7 +44,18 @@ export class PrivatePostgres {
     const postgres = new PrivatePostgres(await freePort());
     const owner = postgresUid();
     if (owner) chownSync(postgres.dir, owner.uid, owner.gid);
-    await postgres.tool('initdb', ['-D', postgres.dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+    await postgres.tool('initdb', [
+      '-D',
+      postgres.dataDir,
+      '-U',
+      'postgres',
+      '-A',
+      'trust',
+      '-E',
+      'UTF8',
+      '--no-sync',
+      '--no-instructions',
+    ]);
     await postgres.start();
     return postgres;
   }
@@ -59,10 +74,25 @@ export class PrivatePostgres {
 
   async start(): Promise<void> {
     const options = [
-      `-p ${this.port}`, `-k ${this.dir}`, '-c listen_addresses=127.0.0.1', '-c fsync=off',
-      '-c max_connections=200', '-c shared_buffers=64MB',
+      `-p ${this.port}`,
+      `-k ${this.dir}`,
+      '-c listen_addresses=127.0.0.1',
+      '-c fsync=off',
+      '-c max_connections=200',
+      '-c shared_buffers=64MB',
     ].join(' ');
-    await this.tool('pg_ctl', ['-D', this.dataDir, '-l', join(this.dir, 'server.log'), '-o', options, '-w', '-t', '30', 'start']);
+    await this.tool('pg_ctl', [
+      '-D',
+      this.dataDir,
+      '-l',
+      join(this.dir, 'server.log'),
+      '-o',
+      options,
+      '-w',
+      '-t',
+      '30',
+      'start',
+    ]);
   }
 
   /** SIGKILL to the postmaster: a crash. The next start runs crash recovery from the WAL. */
@@ -121,7 +151,9 @@ export class PrivatePostgres {
     try {
       await run(command, fullArgs, { timeout: 60_000 });
     } catch (error) {
-      throw new Error(`${name} failed: ${(error as Error).message}\n${this.serverLog().slice(-2000)}`, { cause: error });
+      throw new Error(`${name} failed: ${(error as Error).message}\n${this.serverLog().slice(-2000)}`, {
+        cause: error,
+      });
     }
   }
 }

@@ -50,7 +50,12 @@ export function subscriptionRefund(id: string, subscriptionId: string, refundId:
   };
 }
 
-export function subscriptionChargeback(id: string, subscriptionId: string, chargebackId: string, amount: number): Envelope {
+export function subscriptionChargeback(
+  id: string,
+  subscriptionId: string,
+  chargebackId: string,
+  amount: number,
+): Envelope {
   return {
     id,
     type: 'subscription_manual_chargeback',

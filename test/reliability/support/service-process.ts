@@ -35,7 +35,9 @@ export async function holdSubscriptionLock(db: pg.Pool, subscriptionId: string) 
   return {
     /** True once some session waits for an advisory lock (the handler, mid-run). */
     async someoneWaits(): Promise<boolean> {
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+      const { rows } = await db.query(
+        `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
+      );
       return rows[0].n > 0;
     },
     async release(): Promise<void> {

@@ -22,7 +22,12 @@ export class AttemptDto {
   @ApiProperty({ nullable: true, type: String, example: 'connect ECONNREFUSED 10.0.0.7:443' })
   errorMessage: string | null;
 
-  @ApiProperty({ nullable: true, type: String, description: 'The first lines of the stack.', example: 'Error: connect ECONNREFUSED\n    at …' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The first lines of the stack.',
+    example: 'Error: connect ECONNREFUSED\n    at …',
+  })
   errorStack: string | null;
 }
 
@@ -51,7 +56,12 @@ export class DeliveryDto {
   @ApiProperty({ format: 'date-time', nullable: true, type: String })
   lastAttemptAt: string | null;
 
-  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'When a `retrying` delivery runs next.' })
+  @ApiProperty({
+    format: 'date-time',
+    nullable: true,
+    type: String,
+    description: 'When a `retrying` delivery runs next.',
+  })
   nextAttemptAt: string | null;
 
   @ApiProperty({ nullable: true, type: Number, description: 'Duration of the last attempt.' })

@@ -9,22 +9,36 @@ import { EVENT_STATUSES, type EventStatus } from '../../../inbox/lifecycle.js';
  */
 export class EventFilterDto {
   @ApiPropertyOptional({ description: 'e.g. `subscription_event_refund`', maxLength: MAX_TYPE_LENGTH })
-  @IsOptional() @IsString() @MaxLength(MAX_TYPE_LENGTH) @Matches(EVENT_TYPE_PATTERN, { message: 'type must contain only letters, digits, "_", ".", ":" and "-"' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_TYPE_LENGTH)
+  @Matches(EVENT_TYPE_PATTERN, { message: 'type must contain only letters, digits, "_", ".", ":" and "-"' })
   type?: string;
 
   @ApiPropertyOptional({ enum: EVENT_STATUSES })
-  @IsOptional() @IsIn(EVENT_STATUSES)
+  @IsOptional()
+  @IsIn(EVENT_STATUSES)
   status?: EventStatus;
 
   @ApiPropertyOptional({ description: 'The sender; `default` while there is one provider.' })
-  @IsOptional() @IsString() @MaxLength(100)
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
   source?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'received_at ≥ this (inclusive), e.g. `2026-11-29T00:00:00Z`.' })
-  @IsOptional() @IsISO8601({ strict: true, strictSeparator: true })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'received_at ≥ this (inclusive), e.g. `2026-11-29T00:00:00Z`.',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
   from?: string;
 
-  @ApiPropertyOptional({ format: 'date-time', description: 'received_at < this (exclusive), e.g. `2026-11-30T00:00:00Z`.' })
-  @IsOptional() @IsISO8601({ strict: true, strictSeparator: true })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'received_at < this (exclusive), e.g. `2026-11-30T00:00:00Z`.',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
   to?: string;
 }

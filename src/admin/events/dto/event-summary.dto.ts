@@ -5,7 +5,10 @@ export class EventSummaryDto {
   @ApiProperty({ format: 'uuid', example: '6f1c2d1e-3b4a-4c5d-8e9f-0a1b2c3d4e5f', description: "The inbox's id." })
   id: string;
 
-  @ApiProperty({ example: 'evt_2Nf8Qk', description: "The provider's id (envelope id, else webhook-id, else a body hash)." })
+  @ApiProperty({
+    example: 'evt_2Nf8Qk',
+    description: "The provider's id (envelope id, else webhook-id, else a body hash).",
+  })
   externalId: string;
 
   @ApiProperty({ example: 'default' })

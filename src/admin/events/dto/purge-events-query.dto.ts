@@ -9,7 +9,10 @@ export class PurgeEventsQueryDto {
   @IsIn(PURGEABLE_STATUSES)
   status: (typeof PURGEABLE_STATUSES)[number];
 
-  @ApiProperty({ format: 'date-time', description: 'Deletes events received before this, e.g. `2026-11-01T00:00:00Z`.' })
+  @ApiProperty({
+    format: 'date-time',
+    description: 'Deletes events received before this, e.g. `2026-11-01T00:00:00Z`.',
+  })
   @IsISO8601({ strict: true, strictSeparator: true })
   before: string;
 }

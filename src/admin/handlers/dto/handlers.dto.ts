@@ -45,7 +45,12 @@ export class HandlerOptionsDto {
   @ApiProperty({ example: true })
   transactional: boolean;
 
-  @ApiProperty({ nullable: true, type: String, example: 'SubscriptionRefundData', description: 'The class validating `data`.' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'SubscriptionRefundData',
+    description: 'The class validating `data`.',
+  })
   dto: string | null;
 
   @ApiProperty({ example: 100, description: 'Events per job.' })
@@ -83,7 +88,7 @@ export class EventTypeHandlerDto {
     nullable: true,
     type: 'object',
     additionalProperties: true,
-    description: 'JSON schema of `data` derived from the DTO\'s class-validator rules.',
+    description: "JSON schema of `data` derived from the DTO's class-validator rules.",
     example: { type: 'object', properties: { amount: { type: 'integer', minimum: 0 } }, required: ['amount'] },
   })
   dataSchema: Record<string, unknown> | null;

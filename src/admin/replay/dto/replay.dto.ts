@@ -16,13 +16,18 @@ export class ReplaySelectionDto {
       'Re-run every finished delivery (succeeded or dead) and create the missing ones for handlers added since. ' +
       'Default: only the dead (failed) ones.',
   })
-  @IsOptional() @Transform(booleanFlag) @IsBoolean()
+  @IsOptional()
+  @Transform(booleanFlag)
+  @IsBoolean()
   all?: boolean;
 
   @ApiPropertyOptional({
-    description: 'Only this handler (e.g. `SubscriptionRefundHandler`), whatever its delivery status, unless still in progress.',
+    description:
+      'Only this handler (e.g. `SubscriptionRefundHandler`), whatever its delivery status, unless still in progress.',
   })
-  @IsOptional() @IsString() @Matches(HANDLER_NAME, { message: 'handler must be a handler name' })
+  @IsOptional()
+  @IsString()
+  @Matches(HANDLER_NAME, { message: 'handler must be a handler name' })
   handler?: string;
 }
 
@@ -35,19 +40,31 @@ export class ReplayByFilterDto extends OmitType(EventFilterDto, ['status'] as co
     default: 'failed',
     description: 'Events still in flight (received, queued) are never replayed.',
   })
-  @IsOptional() @IsIn(REPLAYABLE_EVENT_STATUSES)
+  @IsOptional()
+  @IsIn(REPLAYABLE_EVENT_STATUSES)
   status?: ReplayableEventStatus;
 
-  @ApiPropertyOptional({ default: false, description: 'As for one event: every finished delivery, not only the dead ones.' })
-  @IsOptional() @IsBoolean()
+  @ApiPropertyOptional({
+    default: false,
+    description: 'As for one event: every finished delivery, not only the dead ones.',
+  })
+  @IsOptional()
+  @IsBoolean()
   all?: boolean;
 
   @ApiPropertyOptional({ example: 'SubscriptionRefundHandler' })
-  @IsOptional() @IsString() @Matches(HANDLER_NAME, { message: 'handler must be a handler name' })
+  @IsOptional()
+  @IsString()
+  @Matches(HANDLER_NAME, { message: 'handler must be a handler name' })
   handler?: string;
 
-  @ApiPropertyOptional({ example: 'refund handler fixed in v1.4.2', description: 'Written to the log with the replay.' })
-  @IsOptional() @IsString() @MaxLength(500)
+  @ApiPropertyOptional({
+    example: 'refund handler fixed in v1.4.2',
+    description: 'Written to the log with the replay.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
   reason?: string;
 }
 
@@ -84,7 +101,9 @@ export class EventReplayResultDto {
   @ApiProperty({ type: [SkippedDeliveryDto] })
   skipped: SkippedDeliveryDto[];
 
-  @ApiProperty({ description: 'False when Redis refused the job: the relay queues the deliveries within about a minute.' })
+  @ApiProperty({
+    description: 'False when Redis refused the job: the relay queues the deliveries within about a minute.',
+  })
   queued: boolean;
 }
 
@@ -92,6 +111,9 @@ export class BulkReplayAcceptedDto {
   @ApiProperty({ example: 'replay-m3x9k2-3f9a', description: 'On every log line of this replay.' })
   replayId: string;
 
-  @ApiProperty({ example: 128, description: 'Events matching the filter now; their deliveries are replayed in the background.' })
+  @ApiProperty({
+    example: 128,
+    description: 'Events matching the filter now; their deliveries are replayed in the background.',
+  })
   matched: number;
 }

@@ -50,7 +50,12 @@ export class BacklogDto {
   @ApiProperty({ format: 'date-time', nullable: true, type: String })
   oldestReceivedAt: string | null;
 
-  @ApiProperty({ nullable: true, type: Number, example: 0.8, description: 'How far behind the oldest unfinished event is.' })
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    example: 0.8,
+    description: 'How far behind the oldest unfinished event is.',
+  })
   oldestAgeSeconds: number | null;
 }
 

@@ -20,7 +20,11 @@ export class SubscribedTypeDto {
   @ApiProperty({ example: 'subscription_event_refund' })
   type: string;
 
-  @ApiProperty({ type: [String], example: ['SubscriptionRefundHandler'], description: 'Empty: stored as ignored anyway, nothing handles it.' })
+  @ApiProperty({
+    type: [String],
+    example: ['SubscriptionRefundHandler'],
+    description: 'Empty: stored as ignored anyway, nothing handles it.',
+  })
   handlers: string[];
 }
 
@@ -31,7 +35,8 @@ export class SubscriptionListDto {
   @ApiProperty({
     enum: SUBSCRIPTION_MODES,
     example: 'list',
-    description: '`all`: every type with a handler is processed (the default). `list`: only the listed types; others are stored as `ignored`.',
+    description:
+      '`all`: every type with a handler is processed (the default). `list`: only the listed types; others are stored as `ignored`.',
   })
   mode: 'all' | 'list';
 
@@ -53,7 +58,8 @@ export class SubscriptionListDto {
 
 export class PutSubscriptionsDto {
   @ApiPropertyOptional({ enum: SUBSCRIPTION_MODES, default: 'list' })
-  @IsOptional() @IsIn(SUBSCRIPTION_MODES)
+  @IsOptional()
+  @IsIn(SUBSCRIPTION_MODES)
   mode?: 'all' | 'list';
 
   @ApiPropertyOptional({
@@ -61,21 +67,42 @@ export class PutSubscriptionsDto {
     example: ['subscription_user_create', 'subscription_event_refund'],
     description: 'The processed types (mode `list`); must be empty or absent with mode `all`.',
   })
-  @IsOptional() @IsArray() @ArrayMaxSize(1000)
-  @IsString({ each: true }) @MaxLength(MAX_TYPE_LENGTH, { each: true })
-  @Matches(EVENT_TYPE_PATTERN, { each: true, message: 'each type must contain only letters, digits, "_", ".", ":" and "-"' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  @MaxLength(MAX_TYPE_LENGTH, { each: true })
+  @Matches(EVENT_TYPE_PATTERN, {
+    each: true,
+    message: 'each type must contain only letters, digits, "_", ".", ":" and "-"',
+  })
   types?: string[];
 
-  @ApiPropertyOptional({ example: 'provider dashboard: refunds enabled for all customers', description: 'Kept in the audit trail.' })
-  @IsOptional() @IsString() @MaxLength(500)
+  @ApiPropertyOptional({
+    example: 'provider dashboard: refunds enabled for all customers',
+    description: 'Kept in the audit trail.',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
   reason?: string;
 
-  @ApiPropertyOptional({ example: 'alice', description: 'Your name, for the audit trail (the key fingerprint and address are always recorded).' })
-  @IsOptional() @IsString() @MaxLength(100)
+  @ApiPropertyOptional({
+    example: 'alice',
+    description: 'Your name, for the audit trail (the key fingerprint and address are always recorded).',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
   actor?: string;
 
-  @ApiPropertyOptional({ example: 3, description: 'Refuse with 409 if the list changed since this version (someone else edited it).' })
-  @IsOptional() @IsInt() @Min(0)
+  @ApiPropertyOptional({
+    example: 3,
+    description: 'Refuse with 409 if the list changed since this version (someone else edited it).',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
   expectedVersion?: number;
 }
 
@@ -107,11 +134,18 @@ export class SubscriptionChangeDto {
 
 export class SubscriptionHistoryQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Only versions older than this one (pagination).' })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1)
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
   beforeVersion?: number;
 }
 

@@ -4,17 +4,23 @@ import { EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../../shared/event-type.
 
 export class SendTestWebhookDto {
   @ApiPropertyOptional({ example: 'subscription_user_create', default: 'webhook_inbox.test' })
-  @IsOptional() @IsString() @MaxLength(MAX_TYPE_LENGTH)
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_TYPE_LENGTH)
   @Matches(EVENT_TYPE_PATTERN, { message: 'type must contain only letters, digits, "_", ".", ":" and "-"' })
   type?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { hello: 'world' }, default: {} })
-  @IsOptional() @IsObject()
+  @IsOptional()
+  @IsObject()
   data?: Record<string, unknown>;
 }
 
 export class TestWebhookResultDto {
-  @ApiProperty({ example: 'http://127.0.0.1:3000/webhooks', description: 'Where it was sent (PUBLIC_URL, else this process).' })
+  @ApiProperty({
+    example: 'http://127.0.0.1:3000/webhooks',
+    description: 'Where it was sent (PUBLIC_URL, else this process).',
+  })
   url: string;
 
   @ApiProperty({ example: 'msg_evt_test_0d1f…' })
@@ -32,7 +38,10 @@ export class TestWebhookResultDto {
   @ApiProperty({ description: 'True when the service acknowledged (2xx): the event is committed.' })
   accepted: boolean;
 
-  @ApiProperty({ example: { received: true, id: '6f1c2d1e-…', duplicate: false }, description: 'The answer body, or the network error.' })
+  @ApiProperty({
+    example: { received: true, id: '6f1c2d1e-…', duplicate: false },
+    description: 'The answer body, or the network error.',
+  })
   response: unknown;
 
   @ApiProperty({ example: 12 })
