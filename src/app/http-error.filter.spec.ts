@@ -142,7 +142,7 @@ describe('HttpErrorFilter', () => {
   });
 
   it('logs a server fault at error with its cause, and the client gets no detail', () => {
-    const cause = new Error('relation "webhook_events" does not exist');
+    const cause = new Error('relation "missing_table" does not exist');
     filter.catch(
       new ServiceUnavailableException('retry later', { cause }),
       host({ method: 'POST', url: '/webhooks', ip: '::1' }),

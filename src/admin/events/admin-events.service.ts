@@ -13,8 +13,8 @@ export const DEFAULT_PAGE_SIZE = 50;
 
 /**
  * The filters as query-builder conditions. Newest first on (received_at, id): with a type or a
- * status this walks ix_webhook_events_type_received / _status_received, otherwise
- * ix_webhook_events_received, so a page costs the same on the millionth row as on the first.
+ * status this walks the events' (type, received_at) or (status, received_at) index, otherwise the
+ * received_at index, so a page costs the same on the millionth row as on the first.
  */
 export function filteredEvents(
   repository: Repository<WebhookEventEntity>,
