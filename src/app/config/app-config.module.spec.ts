@@ -38,7 +38,9 @@ describe('readAppConfig (@nestjs/config with the class-validator schema)', () =>
 
   it('refuses a bad value with the schema’s message, naming the variable and its value', async () => {
     await expect(readAppConfig(envFile('PORT=70000\nQUEUE_PREFIX=a:b\n'))).rejects.toThrow(ConfigError);
-    await expect(readAppConfig(envFile('PORT=70000\n'))).rejects.toThrow(/PORT="70000": must not be greater than 65535/);
+    await expect(readAppConfig(envFile('PORT=70000\n'))).rejects.toThrow(
+      /PORT="70000": must not be greater than 65535/,
+    );
   });
 
   it('works without a .env file', async () => {
