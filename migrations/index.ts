@@ -4,10 +4,12 @@ import { InboxSchema1764489600000 } from './1764489600000-inbox-schema.js';
 import { SubscriptionsSchema1764489700000 } from './1764489700000-subscriptions-schema.js';
 import { EventTypeSubscriptions1764490000000 } from './1764490000000-event-type-subscriptions.js';
 import { EventQueuedAt1764490500000 } from './1764490500000-event-queued-at.js';
+import { DeliveryRuns1764491000000 } from './1764491000000-delivery-runs.js';
 
 export const migrations = [
   InboxSchema1764489600000,
   SubscriptionsSchema1764489700000,
   EventTypeSubscriptions1764490000000,
   EventQueuedAt1764490500000,
+  DeliveryRuns1764491000000,
 ];

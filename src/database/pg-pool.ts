@@ -1,6 +1,6 @@
-import type { Provider } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import type { Pool } from 'pg';
+import pg, { type Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 
 /** Injection token of the pg Pool behind the app's TypeORM DataSource. */
@@ -21,3 +21,42 @@ export const pgPoolProvider: Provider = {
   useFactory: (dataSource: DataSource) => pgPool(dataSource),
   inject: [getDataSourceToken()],
 };
+
+/** Injection token of the pool that only acknowledgements use. */
+export const INGRESS_PG_POOL = Symbol('INGRESS_PG_POOL');
+/** Connections reserved for acknowledgements: batches in flight, the duplicate look-up, one spare. */
+export const INGRESS_POOL_SIZE = 3;
+
+/**
+ * A pool of its own for the acknowledgement path (the group-commit INSERT and its duplicate
+ * look-up), with the same connection settings as the app's: handlers hold the app's connections
+ * for whole attempts, and an acknowledgement must never wait for one of them.
+ */
+export const ingressPgPoolProvider: Provider = {
+  provide: INGRESS_PG_POOL,
+  useFactory: (app: Pool) => {
+    const options = app.options;
+    // The password and TLS key are non-enumerable on pg's options: copy them by name.
+    const pool = new pg.Pool({
+      ...options,
+      password: options.password,
+      ssl: options.ssl,
+      max: INGRESS_POOL_SIZE,
+      application_name: 'webhook-inbox-ingress',
+    });
+    // An idle connection that dies with the server must not crash the process.
+    pool.on('error', () => undefined);
+    return pool;
+  },
+  inject: [PG_POOL],
+};
+
+/** Closes the acknowledgement pool when the app stops (TypeORM closes its own). */
+@Injectable()
+export class IngressPgPoolCloser implements OnApplicationShutdown {
+  constructor(@Inject(INGRESS_PG_POOL) private readonly pool: Pool) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+}

@@ -15,10 +15,38 @@ export interface HandlerQueueTarget {
   batchSize: number;
 }
 
+/** A job for one handler: its id and the events it carries. */
+export interface HandlerJob {
+  id: string;
+  eventIds: string[];
+}
+
+/**
+ * The jobs that carry these events, `batchSize` a job, with ids derived from what they carry
+ * (`key`, the first event, the count): the same events under the same key give the same ids.
+ * Ids never contain ":" (BullMQ's separator).
+ */
+export function handlerJobs(handler: HandlerQueueTarget, eventIds: readonly string[], key: string): HandlerJob[] {
+  const jobs: HandlerJob[] = [];
+  for (let start = 0; start < eventIds.length; start += handler.batchSize) {
+    const chunk = eventIds.slice(start, start + handler.batchSize);
+    jobs.push({ id: `${key}-${chunk[0]}-${chunk.length}`, eventIds: chunk });
+  }
+  return jobs;
+}
+
 /** What a job carries: ids only. Payloads stay in Postgres (Redis stores job data in clear text). */
 export interface EventIdsJob {
   eventIds: string[];
 }
+
+const PENDING_STATES: ReadonlySet<string> = new Set([
+  'waiting',
+  'delayed',
+  'active',
+  'prioritized',
+  'waiting-children',
+]);
 
 // Completed jobs are only kept briefly (for the dashboard); Postgres keeps the history.
 const KEEP = { removeOnComplete: { age: 3600, count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } } as const;
@@ -49,32 +77,54 @@ export class InboxQueues implements OnApplicationShutdown {
     );
   }
 
-  /** Jobs for one handler, `batchSize` events each. `key` makes the job ids unique per purpose. */
+  /**
+   * Jobs for one handler, `batchSize` events each (see `handlerJobs`). Adding a job whose id
+   * exists already is a no-op.
+   */
   async runHandler(
     handler: HandlerQueueTarget,
     eventIds: string[],
     key: string,
     options: JobsOptions = {},
   ): Promise<void> {
-    const queue = this.queueFor(handler.name);
-    const jobs = [];
-    for (let start = 0; start < eventIds.length; start += handler.batchSize) {
-      const chunk = eventIds.slice(start, start + handler.batchSize);
-      jobs.push({
+    await this.addHandlerJobs(handler.name, handlerJobs(handler, eventIds, key), options);
+  }
+
+  /** These jobs on the handler's queue. */
+  async addHandlerJobs(handler: string, jobs: readonly HandlerJob[], options: JobsOptions = {}): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queueFor(handler).addBulk(
+      jobs.map((job) => ({
         name: 'deliver',
-        data: { eventIds: chunk },
+        data: { eventIds: job.eventIds },
         opts: {
           ...KEEP,
-          // A job that failed as a whole (Postgres unreachable, …) is retried by BullMQ; the
-          // deliveries' own attempts are only counted when the handler really ran.
+          // A job that failed as a whole (Postgres unreachable, a run interrupted) is retried by
+          // BullMQ; the deliveries' own attempts are only counted when the handler really ran.
           attempts: 20,
           backoff: { type: 'exponential', delay: 500 },
           ...options,
-          jobId: `${key}-${chunk[0]}-${chunk.length}`,
+          jobId: job.id,
         },
-      });
-    }
-    await queue.addBulk(jobs);
+      })),
+    );
+  }
+
+  /** Whether a job with this id is still waiting, delayed or running on the handler's queue. */
+  async handlerJobPending(handler: string, jobId: string): Promise<boolean> {
+    return PENDING_STATES.has(await this.queueFor(handler).getJobState(jobId));
+  }
+
+  /**
+   * Adds the job unless one with its id is pending already. A finished job of that id (kept for
+   * the dashboard) is removed first, or BullMQ would ignore the add.
+   */
+  async requeueHandlerJob(handler: string, job: HandlerJob): Promise<void> {
+    const queue = this.queueFor(handler);
+    const state = await queue.getJobState(job.id);
+    if (PENDING_STATES.has(state)) return;
+    if (state === 'completed' || state === 'failed') await queue.remove(job.id);
+    await this.addHandlerJobs(handler, [job]);
   }
 
   queueFor(handler: string): Queue<EventIdsJob> {

@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Redis } from 'ioredis';
-import { pgPoolProvider, PG_POOL } from '../database/pg-pool.js';
+import { ingressPgPoolProvider, IngressPgPoolCloser, pgPoolProvider, PG_POOL } from '../database/pg-pool.js';
 import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity.js';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity.js';
 import { WebhookEventEntity } from './entities/webhook-event.entity.js';
@@ -30,7 +30,7 @@ import {
     }),
     BullModule.registerQueue({ name: DISPATCH_QUEUE, configKey: INBOX_BULL_CONFIG }),
   ],
-  providers: [pgPoolProvider, EventStore, DeliveryStore, InboxQueues],
+  providers: [pgPoolProvider, ingressPgPoolProvider, IngressPgPoolCloser, EventStore, DeliveryStore, InboxQueues],
   exports: [TypeOrmModule, PG_POOL, EventStore, DeliveryStore, InboxQueues],
 })
 export class InboxModule {}

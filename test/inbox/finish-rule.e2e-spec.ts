@@ -40,7 +40,7 @@ describe('the finish rule (EventStore, real Postgres)', () => {
     await runMigrationsLocked(dataSource);
     await dataSource.destroy();
     db = new pg.Pool({ connectionString: process.env.TEST_DATABASE_URL, max: 2 });
-    events = new EventStore(db);
+    events = new EventStore(db, db);
   });
   afterAll(async () => db?.end());
 
@@ -79,6 +79,7 @@ describe('the finish rule (EventStore, real Postgres)', () => {
     const requeued: string[] = [];
     const recovered = await new DeliveryStore(db, events).recoverStuck(60_000, 500, async (stuck) => {
       requeued.push(...stuck.map((row) => row.event_id));
+      return { waiting: stuck.map((row) => row.id), requeued: [] };
     });
     expect(recovered.abandoned).toBeGreaterThanOrEqual(1);
     expect(requeued).not.toContain(id);

@@ -4,7 +4,7 @@ import { DeliveryStore, type ReopenedDelivery } from '../../inbox/store/delivery
 import { EventStore } from '../../inbox/store/event.store.js';
 import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager, Repository } from 'typeorm';
-import { InboxQueues } from '../../inbox/inbox-queues.js';
+import { handlerJobs, InboxQueues, type HandlerJob } from '../../inbox/inbox-queues.js';
 import type { DeliveryStatus } from '../../inbox/lifecycle.js';
 import { RegisteredHandler, WebhookHandlerRegistry } from '../../processing/discovery/webhook-handler.registry.js';
 import { WebhookEventEntity } from '../../inbox/entities/webhook-event.entity.js';
@@ -21,6 +21,11 @@ import type {
 
 const BULK_BATCH = 500;
 const IN_PROGRESS: ReadonlySet<string> = new Set<DeliveryStatus>(['pending', 'running', 'retrying']);
+
+interface ReplayJobs {
+  reopened: ReopenedDelivery[];
+  jobs: { handler: string; job: HandlerJob }[];
+}
 
 interface Selection {
   all: boolean;
@@ -53,8 +58,9 @@ export class EventReplayService implements OnApplicationShutdown {
     const event = await this.events.findOne({ where: { id: eventId }, select: { id: true, type: true } });
     if (!event) throw new NotFoundException(`no event with id ${eventId}`);
 
-    const reopened = await this.reopen([event], selection);
-    const queued = await this.enqueue(reopened, `replay${Date.now()}`);
+    const jobs = await this.reopen([event], selection, `replay${Date.now()}`);
+    const reopened = jobs.reopened;
+    const queued = await this.enqueue(jobs);
     const replayed: ReplayedDeliveryDto[] = reopened
       .map((row) => ({ handler: row.handler, deliveryId: row.id, previousStatus: row.previous_status }))
       .sort((a, b) => a.handler.localeCompare(b.handler));
@@ -119,8 +125,9 @@ export class EventReplayService implements OnApplicationShutdown {
         .limit(BULK_BATCH)
         .getRawAndEntities<{ cursor_micros: string }>();
       if (entities.length === 0) break;
-      const reopened = await this.reopen(entities, selection);
-      await this.enqueue(reopened, `${replayId}-${events}`);
+      const jobs = await this.reopen(entities, selection, `${replayId}-${events}`);
+      const reopened = jobs.reopened;
+      await this.enqueue(jobs);
       events += entities.length;
       deliveries += reopened.length;
       if (entities.length < BULK_BATCH) break;
@@ -148,8 +155,15 @@ export class EventReplayService implements OnApplicationShutdown {
     return { all: options.all ?? false, handler };
   }
 
-  /** One transaction: re-open the chosen deliveries, create the missing ones, mark their events queued. */
-  private reopen(events: Pick<WebhookEventEntity, 'id' | 'type'>[], selection: Selection): Promise<ReopenedDelivery[]> {
+  /**
+   * One transaction: re-open the chosen deliveries, create the missing ones, note the job each will
+   * go on (ids derived from `key`), mark their events queued.
+   */
+  private reopen(
+    events: Pick<WebhookEventEntity, 'id' | 'type'>[],
+    selection: Selection,
+    key: string,
+  ): Promise<ReplayJobs> {
     const handlers = selection.handler ? [selection.handler] : this.registry.all();
     // A single handler named explicitly runs again whatever it did before; otherwise only the dead
     // ones do, unless `all`.
@@ -167,21 +181,32 @@ export class EventReplayService implements OnApplicationShutdown {
         }
         reopened.push(...(await this.deliveries.createMissing(manager, missing)));
       }
+      const byHandler = new Map<string, ReopenedDelivery[]>();
+      for (const row of reopened) byHandler.set(row.handler, [...(byHandler.get(row.handler) ?? []), row]);
+      const jobs: ReplayJobs['jobs'] = [];
+      const assigned: { id: string; jobId: string }[] = [];
+      for (const [name, rows] of byHandler) {
+        const handler = this.registry.get(name)!;
+        for (const job of handlerJobs(handler, [...new Set(rows.map((row) => row.event_id))], key)) {
+          jobs.push({ handler: name, job });
+          const carried = new Set(job.eventIds);
+          for (const row of rows) if (carried.has(row.event_id)) assigned.push({ id: row.id, jobId: job.id });
+        }
+      }
+      await this.deliveries.assignJobs(manager, assigned);
       await this.eventStore.requeueForReplay(manager, [...new Set(reopened.map((row) => row.event_id))]);
-      return reopened;
+      return { reopened, jobs };
     });
   }
 
   /** After the commit: one job per handler. False when Redis refused; the relay picks the rows up later. */
-  private async enqueue(reopened: ReopenedDelivery[], key: string): Promise<boolean> {
-    const byHandler = new Map<string, string[]>();
-    for (const row of reopened) byHandler.set(row.handler, [...(byHandler.get(row.handler) ?? []), row.event_id]);
+  private async enqueue({ jobs }: ReplayJobs): Promise<boolean> {
     try {
-      for (const [name, eventIds] of byHandler) await this.queues.runHandler(this.registry.get(name)!, eventIds, key);
+      for (const { handler, job } of jobs) await this.queues.addHandlerJobs(handler, [job]);
       return true;
     } catch (error) {
       this.logger.warn({
-        key,
+        jobs: jobs.map(({ job }) => job.id),
         msg: `replay committed but not queued, the relay will queue it: ${(error as Error).message}`,
       });
       return false;

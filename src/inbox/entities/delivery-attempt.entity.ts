@@ -39,4 +39,8 @@ export class DeliveryAttemptEntity {
   /** The first lines of the stack: enough to find the place, small enough to keep. */
   @Column({ type: 'text', nullable: true })
   errorStack: string | null;
+
+  /** The result came after another run had taken the delivery over: kept, but not the delivery's outcome. */
+  @Column({ type: 'boolean', default: false })
+  takenOver: boolean;
 }

@@ -47,9 +47,13 @@ export class WebhookDeliveryEntity {
   @Column({ type: 'timestamptz', nullable: true })
   leaseUntil: Date | null;
 
-  /** The job running it (BullMQ job id), so that the same job can take it back after a crash. */
+  /** The run that holds it while `running` (one token per run of a job; a re-run gets a new one). */
   @Column({ type: 'text', nullable: true })
   claimedBy: string | null;
+
+  /** The queued job that carries it (the relay looks the job up before queuing it again). */
+  @Column({ type: 'text', nullable: true })
+  jobId: string | null;
 
   /** Duration of the last attempt. */
   @Column({ type: 'int', nullable: true })

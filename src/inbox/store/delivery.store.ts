@@ -9,8 +9,8 @@ import { EventStore } from './event.store.js';
 
 type Statement = Pick<QueryConfig, 'name' | 'text'>;
 
-/** A delivery taken by a run, with what the handler needs of its event. */
-export interface ClaimedDelivery {
+/** A delivery a run has started (its attempt counted), with what the handler needs of its event. */
+export interface StartedDelivery {
   id: string;
   event_id: string;
   attempts: number;
@@ -26,7 +26,8 @@ export interface ClaimedDelivery {
 export interface DeliveryPlan {
   ignoredEventIds: string[];
   handledEventIds: string[];
-  deliveries: { eventId: string; handler: string; maxAttempts: number }[];
+  /** `jobId`: the job that will carry the delivery. */
+  deliveries: { eventId: string; handler: string; maxAttempts: number; jobId: string }[];
 }
 
 /** The outcome of one finished attempt, as recorded. */
@@ -40,7 +41,9 @@ export interface AttemptRecord {
   stack: string | null;
   /** The delivery's new status; undefined when the handler's transaction already recorded it. */
   status?: Extract<DeliveryStatus, 'succeeded' | 'retrying' | 'dead'>;
-  nextAttemptAt?: Date | null;
+  /** For `retrying`: the wait before the next attempt (added to the database's clock) and its job. */
+  retryDelayMs?: number;
+  retryJobId?: string;
 }
 
 export interface StuckDelivery {
@@ -50,6 +53,15 @@ export interface StuckDelivery {
   status: DeliveryStatus;
   attempts: number;
   max_attempts: number;
+  job_id: string | null;
+}
+
+/** What the relay decides for a delivery whose job may be gone. */
+export interface StuckDecision {
+  /** Deliveries whose job still exists (waiting behind others): looked at again later. */
+  waiting: string[];
+  /** Deliveries put on a new job, with its id. */
+  requeued: { id: string; jobId: string }[];
 }
 
 export interface ReopenedDelivery {
@@ -61,7 +73,7 @@ export interface ReopenedDelivery {
 
 const EVENT_IGNORED = eventTransition(['received', 'queued'], 'ignored');
 const EVENT_QUEUED = eventTransition(['received'], 'queued');
-const CLAIMED = deliveryTransition(['pending', 'retrying', 'running'], 'running');
+const STARTED = deliveryTransition(['pending', 'retrying', 'running'], 'running');
 const SUCCEEDED = deliveryTransition(['running'], 'succeeded');
 const RETRYING_OR_DEAD = [deliveryTransition(['running'], 'retrying'), deliveryTransition(['running'], 'dead')];
 const ABANDONED = deliveryTransition(['running'], 'dead');
@@ -83,24 +95,26 @@ const PLAN: Statement = {
     FROM unnest($2::uuid[]) AS k(id)
     WHERE e.id = k.id AND ${EVENT_QUEUED.guard('e.status')}
   )
-  INSERT INTO webhook_deliveries (event_id, handler, max_attempts)
-  SELECT d.event_id, d.handler, d.max_attempts
-  FROM unnest($3::uuid[], $4::text[], $5::int[]) AS d(event_id, handler, max_attempts)
+  INSERT INTO webhook_deliveries (event_id, handler, max_attempts, job_id)
+  SELECT d.event_id, d.handler, d.max_attempts, d.job_id
+  FROM unnest($3::uuid[], $4::text[], $5::int[], $6::text[]) AS d(event_id, handler, max_attempts, job_id)
   JOIN webhook_events e ON e.id = d.event_id AND ${statusIn('e.status', ['received', 'queued'])}
   ON CONFLICT (event_id, handler) DO NOTHING
-  RETURNING event_id, handler`,
+  RETURNING event_id, handler, job_id`,
 };
 
-// Takes the deliveries of this job that are due. A row stays claimed (`running`) under this job's
-// id: if the job is run again (BullMQ stalled-job recovery after a crash) it takes them back;
-// anything else waits for the lease to pass (the relay then re-queues it). "Is it due?" is one
-// CASE, which no index matches: as OR-ed status tests the planner reads every pending delivery of
-// the handler through the (handler, status) index instead.
-const CLAIM: Statement = {
-  name: 'webhook-inbox:claim-deliveries',
+// Starts the due deliveries of these events for one run: each becomes `running` under the run's
+// token with a lease, and its attempt is counted now, when it starts (a crash costs the attempts
+// that were running, no more). A delivery another run holds is due only once that run's lease has
+// passed (its worker died or stopped renewing), or when that run is known to have ended ($5: an
+// earlier run of the same job in this process, which could not record its outcomes). "Is it due?" is one CASE, which no index matches:
+// as OR-ed status tests the planner reads every pending delivery of the handler through the
+// (handler, status) index instead.
+const START: Statement = {
+  name: 'webhook-inbox:start-deliveries',
   text: `
   UPDATE webhook_deliveries d
-  SET status = '${CLAIMED.to}', attempts = d.attempts + 1, claimed_by = $3,
+  SET status = '${STARTED.to}', attempts = d.attempts + 1, claimed_by = $3,
       first_attempt_at = coalesce(d.first_attempt_at, now()), last_attempt_at = now(),
       lease_until = now() + $4::int * interval '1 millisecond', updated_at = now()
   FROM unnest($1::uuid[]) AS k(event_id), webhook_events e
@@ -108,34 +122,44 @@ const CLAIM: Statement = {
     AND CASE d.status
           WHEN 'pending' THEN true
           WHEN 'retrying' THEN d.next_attempt_at <= now() + interval '1 second'
-          WHEN 'running' THEN d.claimed_by = $3 OR d.lease_until < now()
+          WHEN 'running' THEN d.lease_until < now() OR d.claimed_by = ANY($5::text[])
           ELSE false
         END
   RETURNING d.id, d.event_id, d.attempts, d.max_attempts, e.type, e.source, e.external_id, e.payload, e.received_at`,
 };
 
-// The outcomes and the attempts of a whole job in one round trip. `attempts = u.attempt` ignores
-// rows that another run has taken over meanwhile (the attempt itself is still recorded: it ran).
+// The outcomes and the attempts of a run in one round trip. An outcome applies only while the run
+// still holds the delivery (its token, this attempt); a result that arrives after another run took
+// the delivery over is kept in the history as `taken_over`, never as the outcome. The next
+// attempt's time comes from the database's clock. Returns the deliveries whose outcome applied.
 const RECORD: Statement = {
   name: 'webhook-inbox:record-attempts',
   text: `
   WITH u AS (
-    SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[], $6::timestamptz[])
-      AS u(id, attempt, status, error, duration_ms, next_attempt_at)
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[])
+      AS u(id, attempt, status, error, duration_ms, retry_delay_ms, job_id)
   ),
   outcomes AS (
     UPDATE webhook_deliveries d
-    SET status = u.status, last_error = u.error, duration_ms = u.duration_ms, next_attempt_at = u.next_attempt_at,
-        lease_until = NULL, claimed_by = NULL, updated_at = now()
+    SET status = u.status, last_error = u.error, duration_ms = u.duration_ms,
+        next_attempt_at = CASE WHEN u.retry_delay_ms IS NULL THEN NULL
+                               ELSE now() + u.retry_delay_ms * interval '1 millisecond' END,
+        job_id = coalesce(u.job_id, d.job_id), lease_until = NULL, claimed_by = NULL, updated_at = now()
     FROM u
-    WHERE d.id = u.id AND d.attempts = u.attempt AND ${RETRYING_OR_DEAD[0].guard('d.status')}
+    WHERE d.id = u.id AND d.claimed_by = $8 AND d.attempts = u.attempt AND ${RETRYING_OR_DEAD[0].guard('d.status')}
+    RETURNING d.id
+  ),
+  attempts AS (
+    INSERT INTO webhook_delivery_attempts
+      (delivery_id, attempt, outcome, started_at, finished_at, duration_ms, error_message, error_stack, taken_over)
+    SELECT a.*, a.delivery_id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM outcomes o WHERE o.id = a.delivery_id)
+    FROM unnest($9::uuid[], $10::int[], $11::text[], $12::timestamptz[], $13::timestamptz[], $14::int[], $15::text[], $16::text[])
+      AS a(delivery_id, attempt, outcome, started_at, finished_at, duration_ms, error_message, error_stack)
   )
-  INSERT INTO webhook_delivery_attempts
-    (delivery_id, attempt, outcome, started_at, finished_at, duration_ms, error_message, error_stack)
-  SELECT * FROM unnest($7::uuid[], $8::int[], $9::text[], $10::timestamptz[], $11::timestamptz[], $12::int[], $13::text[], $14::text[])`,
+  SELECT id FROM outcomes`,
 };
 
-const LOCK_IF_OWNED = 'SELECT status, attempts FROM webhook_deliveries WHERE id = $1 FOR UPDATE';
+const LOCK_IF_OWNED = 'SELECT status, attempts, claimed_by FROM webhook_deliveries WHERE id = $1 FOR UPDATE';
 
 const MARK_SUCCEEDED = `
   UPDATE webhook_deliveries SET status = '${SUCCEEDED.to}', last_error = NULL, lease_until = NULL, claimed_by = NULL,
@@ -143,21 +167,26 @@ const MARK_SUCCEEDED = `
   WHERE id = $1 AND ${SUCCEEDED.guard('status')}`;
 
 const RENEW_LEASES = `
-  UPDATE webhook_deliveries SET lease_until = now() + $4::int * interval '1 millisecond'
-  WHERE event_id = ANY($1::uuid[]) AND handler = $2 AND claimed_by = $3 AND status = 'running'`;
+  UPDATE webhook_deliveries SET lease_until = now() + $3::int * interval '1 millisecond'
+  WHERE id = ANY($1::uuid[]) AND claimed_by = $2 AND status = 'running'`;
 
 // Deliveries whose job is gone: never started, abandoned by a crashed worker past its lease, or a
 // retry whose delayed job was lost.
 const STUCK = `
-  SELECT id, event_id, handler, status, attempts, max_attempts FROM webhook_deliveries
+  SELECT id, event_id, handler, status, attempts, max_attempts, job_id FROM webhook_deliveries
   WHERE status IN ('pending', 'running', 'retrying') AND updated_at < now() - $1::int * interval '1 millisecond'
     AND (status = 'pending'
       OR (status = 'running' AND lease_until < now())
       OR (status = 'retrying' AND next_attempt_at < now() - interval '30 seconds'))
+  ORDER BY updated_at
   LIMIT $2
   FOR UPDATE SKIP LOCKED`;
 
+// Looked at: the next pass looks again only after the stuck threshold has passed once more.
 const TOUCH = `UPDATE webhook_deliveries SET updated_at = now() WHERE id = ANY($1::uuid[])`;
+const MOVE_TO_JOB = `
+  UPDATE webhook_deliveries d SET job_id = j.job_id, updated_at = now()
+  FROM unnest($1::uuid[], $2::text[]) AS j(id, job_id) WHERE d.id = j.id`;
 
 // A delivery whose last allowed attempt never finished (its worker died every time, e.g. the
 // event makes the process crash) is not run again: it is dead, so that it cannot loop forever.
@@ -211,8 +240,8 @@ export class DeliveryStore {
   ) {}
 
   /** Marks ignored events, queues the others and creates their deliveries; returns those created. */
-  async plan(plan: DeliveryPlan): Promise<{ event_id: string; handler: string }[]> {
-    const { rows } = await this.pool.query<{ event_id: string; handler: string }>({
+  async plan(plan: DeliveryPlan): Promise<{ event_id: string; handler: string; job_id: string }[]> {
+    const { rows } = await this.pool.query<{ event_id: string; handler: string; job_id: string }>({
       ...PLAN,
       values: [
         plan.ignoredEventIds,
@@ -220,29 +249,41 @@ export class DeliveryStore {
         plan.deliveries.map((d) => d.eventId),
         plan.deliveries.map((d) => d.handler),
         plan.deliveries.map((d) => d.maxAttempts),
+        plan.deliveries.map((d) => d.jobId),
       ],
     });
     return rows;
   }
 
-  /** Takes the due deliveries of `handler` for these events under `claim`, counting an attempt on each. */
-  async claim(
+  /**
+   * Starts the due deliveries of `handler` for these events under the run's token: each is
+   * `running` with a lease, and its attempt is counted. Deliveries not due (finished, waiting for
+   * their retry time, held by another run) are left alone.
+   */
+  async start(
     handler: string,
     eventIds: readonly string[],
-    claim: string,
+    run: string,
     leaseMs: number,
-  ): Promise<ClaimedDelivery[]> {
-    const { rows } = await this.pool.query<ClaimedDelivery>({ ...CLAIM, values: [eventIds, handler, claim, leaseMs] });
+    endedRuns: readonly string[] = [],
+  ): Promise<StartedDelivery[]> {
+    const { rows } = await this.pool.query<StartedDelivery>({
+      ...START,
+      values: [eventIds, handler, run, leaseMs, endedRuns],
+    });
     return rows;
   }
 
   /**
-   * Inside a handler's transaction: locks the delivery and says whether this run still owns it
-   * (no other run took it over meanwhile).
+   * Inside a handler's transaction: locks the delivery and says whether this run still holds it
+   * (no other run took it over meanwhile). The lock is held until the transaction ends.
    */
-  async lockIfOwned(manager: EntityManager, deliveryId: string, attempt: number): Promise<boolean> {
-    const rows: { status: DeliveryStatus; attempts: number }[] = await manager.query(LOCK_IF_OWNED, [deliveryId]);
-    return rows[0]?.status === 'running' && rows[0].attempts === attempt;
+  async lockIfOwned(manager: EntityManager, deliveryId: string, run: string, attempt: number): Promise<boolean> {
+    const rows: { status: DeliveryStatus; attempts: number; claimed_by: string | null }[] = await manager.query(
+      LOCK_IF_OWNED,
+      [deliveryId],
+    );
+    return rows[0]?.status === 'running' && rows[0].attempts === attempt && rows[0].claimed_by === run;
   }
 
   /** Inside a handler's transaction: the success mark that commits with the handler's effect. */
@@ -250,11 +291,14 @@ export class DeliveryStore {
     await manager.query(MARK_SUCCEEDED, [deliveryId, durationMs]);
   }
 
-  /** Records the attempts of a run and the outcomes not recorded by a handler's transaction. */
-  async record(attempts: readonly AttemptRecord[]): Promise<void> {
-    if (attempts.length === 0) return;
+  /**
+   * Records the attempts of a run, and the outcomes not recorded by a handler's transaction while
+   * the run still holds those deliveries. Returns the ids whose outcome applied.
+   */
+  async record(run: string, attempts: readonly AttemptRecord[]): Promise<Set<string>> {
+    if (attempts.length === 0) return new Set();
     const outcomes = attempts.filter((a) => a.status !== undefined);
-    await this.pool.query({
+    const { rows } = await this.pool.query<{ id: string }>({
       ...RECORD,
       values: [
         outcomes.map((o) => o.deliveryId),
@@ -262,7 +306,9 @@ export class DeliveryStore {
         outcomes.map((o) => o.status),
         outcomes.map((o) => o.error),
         outcomes.map((o) => durationOf(o)),
-        outcomes.map((o) => o.nextAttemptAt ?? null),
+        outcomes.map((o) => o.retryDelayMs ?? null),
+        outcomes.map((o) => o.retryJobId ?? null),
+        run,
         attempts.map((a) => a.deliveryId),
         attempts.map((a) => a.attempt),
         attempts.map((a) => a.outcome),
@@ -273,29 +319,37 @@ export class DeliveryStore {
         attempts.map((a) => a.stack),
       ],
     });
+    return new Set(rows.map((row) => row.id));
   }
 
-  async renewLeases(handler: string, eventIds: readonly string[], claim: string, leaseMs: number): Promise<void> {
-    await this.pool.query(RENEW_LEASES, [eventIds, handler, claim, leaseMs]);
+  /** Extends the leases of these running deliveries of `run`; returns how many it still holds. */
+  async renewLeases(deliveryIds: readonly string[], run: string, leaseMs: number): Promise<number> {
+    if (deliveryIds.length === 0) return 0;
+    const { rowCount } = await this.pool.query(RENEW_LEASES, [deliveryIds, run, leaseMs]);
+    return rowCount ?? 0;
   }
 
   /**
-   * Takes up to `limit` deliveries untouched for `stuckAfterMs` whose job is gone, under row locks.
-   * Those whose last allowed attempt never finished are marked dead (and their events finished);
-   * the others go to `requeue` and are touched, so the next pass waits for them again.
+   * Takes up to `limit` deliveries untouched for `stuckAfterMs` that may have lost their job, under
+   * row locks. Those whose last allowed attempt never finished are marked dead (and their events
+   * finished); for the others `decide` says which still have their job and which it put on a new
+   * job. Everything looked at is touched, so the next pass waits for it again.
    */
   recoverStuck(
     stuckAfterMs: number,
     limit: number,
-    requeue: (deliveries: StuckDelivery[]) => Promise<void>,
-  ): Promise<{ requeued: number; abandoned: number }> {
+    decide: (deliveries: StuckDelivery[]) => Promise<StuckDecision>,
+  ): Promise<{ requeued: number; waiting: number; abandoned: number }> {
     return inTransaction(this.pool, async (client) => {
       const { rows } = await client.query<StuckDelivery>(STUCK, [stuckAfterMs, limit]);
-      if (rows.length === 0) return { requeued: 0, abandoned: 0 };
+      if (rows.length === 0) return { requeued: 0, waiting: 0, abandoned: 0 };
       const abandoned = rows.filter((row) => row.status === 'running' && row.attempts >= row.max_attempts);
-      const again = rows.filter((row) => !abandoned.includes(row));
-      await requeue(again);
-      await client.query(TOUCH, [again.map((row) => row.id)]);
+      const others = rows.filter((row) => !abandoned.includes(row));
+      const { waiting, requeued } = others.length > 0 ? await decide(others) : { waiting: [], requeued: [] };
+      await client.query(TOUCH, [others.map((row) => row.id)]);
+      if (requeued.length > 0) {
+        await client.query(MOVE_TO_JOB, [requeued.map((r) => r.id), requeued.map((r) => r.jobId)]);
+      }
       if (abandoned.length > 0) {
         await client.query(ABANDON, [abandoned.map((row) => row.id)]);
         await this.events.finish(
@@ -303,7 +357,7 @@ export class DeliveryStore {
           client,
         );
       }
-      return { requeued: again.length, abandoned: abandoned.length };
+      return { requeued: requeued.length, waiting: waiting.length, abandoned: abandoned.length };
     });
   }
 
@@ -336,6 +390,12 @@ export class DeliveryStore {
       deliveries.map((d) => d.maxAttempts),
     ]);
     return created.map((row) => ({ ...row, previous_status: 'missing' as const }));
+  }
+
+  /** Replay: notes the job each re-opened delivery goes on (inside the replay's transaction). */
+  async assignJobs(manager: EntityManager, assignments: readonly { id: string; jobId: string }[]): Promise<void> {
+    if (assignments.length === 0) return;
+    await manager.query(MOVE_TO_JOB, [assignments.map((a) => a.id), assignments.map((a) => a.jobId)]);
   }
 
   async ofEvent(eventId: string): Promise<{ handler: string; status: DeliveryStatus }[]> {

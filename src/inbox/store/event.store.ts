@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool, PoolClient, QueryConfig } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { ASYNC_COMMIT } from '../../database/async-commit.js';
-import { PG_POOL } from '../../database/pg-pool.js';
+import { INGRESS_PG_POOL, PG_POOL } from '../../database/pg-pool.js';
 import { inTransaction } from '../../database/pg-transaction.js';
 import { eventTransition, statusIn, UNFINISHED_DELIVERY_STATUSES, type EventStatus } from '../lifecycle.js';
 
@@ -123,39 +123,32 @@ const UNQUEUED = `
   LIMIT $2
   FOR UPDATE SKIP LOCKED`;
 
-// The two checks below look at the oldest queued events only (a bounded window, so that a large
-// backlog of events that are simply waiting for their handlers costs a fixed amount per pass):
-// an event stuck for good ends up among the oldest.
-const OLDEST_QUEUED = `
-  SELECT id FROM webhook_events
-  WHERE status = 'queued' AND received_at < now() - interval '5 seconds'
-  ORDER BY received_at
+// One page of the queued backlog, in keyset order (received_at, id), with what the relay needs to
+// know of each event: its dispatch job was lost (no delivery planned long after it was queued;
+// queued_at is set by the relay, events queued by ingestion have received_at instead), or it was
+// stranded (every delivery ended, but the event was never marked finished: the worker died
+// between the last outcome and the mark). Read without locks; acting re-checks under locks.
+const QUEUED_PAGE = `
+  SELECT e.id, e.received_at,
+         NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)
+           AND coalesce(e.queued_at, e.received_at) < now() - $4::int * interval '1 millisecond' AS lost,
+         EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)
+           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND ${UNFINISHED}) AS stranded
+  FROM webhook_events e
+  WHERE e.status = 'queued' AND e.received_at < now() - interval '5 seconds'
+    AND (e.received_at, e.id) > ($1::timestamptz, $2::uuid)
+  ORDER BY e.received_at, e.id
   LIMIT $3`;
 
-// Queued events with no delivery planned and not ignored: their dispatch job was lost (Redis
-// restarted without the last second of its AOF, a failover to a lagging replica). queued_at is set
-// by the relay; events queued by ingestion have it NULL and received_at instead.
-const LOST_DISPATCHES = `
+const LOCK_LOST = `
   SELECT e.id FROM webhook_events e
-  WHERE e.id IN (${OLDEST_QUEUED})
-    AND coalesce(e.queued_at, e.received_at) < now() - $1::int * interval '1 millisecond'
+  WHERE e.id = ANY($1::uuid[]) AND e.status = 'queued'
     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)
-  LIMIT $2
   FOR UPDATE OF e SKIP LOCKED`;
 
 const MARK_QUEUED_BY_RELAY = `
   UPDATE webhook_events SET status = '${TO_QUEUED_BY_RELAY.to}', queued_at = now()
   WHERE id = ANY($1::uuid[]) AND ${TO_QUEUED_BY_RELAY.guard('status')}`;
-
-// Events whose deliveries have all ended but that were never marked finished: the worker died
-// (or Postgres went away) between the last delivery's outcome and the event's mark.
-const STRANDED = `
-  SELECT e.id FROM webhook_events e
-  WHERE e.id IN (${OLDEST_QUEUED.replace('$3', '$2')})
-    AND EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)
-    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND ${UNFINISHED})
-  LIMIT $1
-  FOR UPDATE OF e SKIP LOCKED`;
 
 const REQUEUE_FOR_REPLAY = `
   UPDATE webhook_events SET status = '${TO_QUEUED_BY_REPLAY.to}', processed_at = NULL
@@ -202,14 +195,24 @@ const DELETE_BATCH = `
     FOR UPDATE SKIP LOCKED
   )`;
 
+/** A position in the queued backlog, walked in (received_at, id) order. */
+export interface BacklogCursor {
+  receivedAt: Date;
+  id: string;
+}
+
 /** Every statement on webhook_events. The hot paths use the pg pool directly; no entity hydration. */
 @Injectable()
 export class EventStore {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    // The acknowledgement's statements only: handlers cannot take these connections.
+    @Inject(INGRESS_PG_POOL) private readonly ingressPool: Pool,
+  ) {}
 
   /** Inserts the new events and returns the key and id of each, new or already stored. */
   async insertBatch(events: readonly NewEvent[]): Promise<StoredEventKey[]> {
-    const { rows } = await this.pool.query<StoredEventKey>({
+    const { rows } = await this.ingressPool.query<StoredEventKey>({
       ...INSERT_BATCH,
       values: [
         events.map((e) => e.source),
@@ -224,7 +227,7 @@ export class EventStore {
 
   /** For keys a racing writer committed while our insert waited on its lock: a new statement sees them. */
   async findByKeys(keys: readonly { source: string; externalId: string }[]): Promise<StoredEventKey[]> {
-    const { rows } = await this.pool.query<StoredEventKey>({
+    const { rows } = await this.ingressPool.query<StoredEventKey>({
       ...FIND_BY_KEYS,
       values: [keys.map((k) => k.source), keys.map((k) => k.externalId)],
     });
@@ -261,27 +264,32 @@ export class EventStore {
     return this.relay(UNQUEUED, [graceMs, limit], send);
   }
 
-  /** The same for queued events whose dispatch job was lost (queued over `lostAfterMs` ago, nothing planned). */
-  relayLostDispatches(
-    lostAfterMs: number,
+  /**
+   * One page of the queued backlog after `after` (keyset order): which events look lost (no
+   * delivery planned `lostAfterMs` after they were queued) and which are stranded. `next` is the
+   * cursor to continue from, undefined at the end of the backlog.
+   */
+  async queuedPage(
+    after: BacklogCursor | undefined,
     limit: number,
-    window: number,
-    send: (ids: string[]) => Promise<void>,
-  ): Promise<number> {
-    return this.relay(LOST_DISPATCHES, [lostAfterMs, limit, window], send);
+    lostAfterMs: number,
+  ): Promise<{ lost: string[]; stranded: string[]; next?: BacklogCursor }> {
+    const { rows } = await this.pool.query<{ id: string; received_at: Date; lost: boolean; stranded: boolean }>(
+      QUEUED_PAGE,
+      [after?.receivedAt ?? new Date(0), after?.id ?? '00000000-0000-0000-0000-000000000000', limit, lostAfterMs],
+    );
+    const last = rows[rows.length - 1];
+    return {
+      lost: rows.filter((row) => row.lost).map((row) => row.id),
+      stranded: rows.filter((row) => row.stranded).map((row) => row.id),
+      next: rows.length < limit ? undefined : { receivedAt: last.received_at, id: last.id },
+    };
   }
 
-  /** Finishes events among the `window` oldest queued ones whose deliveries have all ended (the finish rule). */
-  finishStranded(limit: number, window: number): Promise<number> {
-    return inTransaction(this.pool, async (client) => {
-      const { rows } = await client.query<{ id: string }>(STRANDED, [limit, window]);
-      return (
-        await this.finish(
-          rows.map((row) => row.id),
-          client,
-        )
-      ).length;
-    });
+  /** Sends the dispatch of these lost events again, under row locks (rows another replica holds are skipped). */
+  relayLost(ids: readonly string[], send: (ids: string[]) => Promise<void>): Promise<number> {
+    if (ids.length === 0) return Promise.resolve(0);
+    return this.relay(LOCK_LOST, [ids], send);
   }
 
   /** Replay: events with re-opened deliveries go (back) to queued, inside the replay's transaction. */

@@ -1,33 +1,44 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DeliveryStore } from '../../inbox/store/delivery.store.js';
+import type { DeliveryRun } from './delivery-run.js';
 
 /**
- * How long a claimed delivery stays reserved for its job without a renewal. Short, because it is
- * what the relay waits for when a job is gone for good (Redis lost it, or it stalled too often);
- * a job that is merely re-run by BullMQ's stalled-job recovery takes its deliveries back at once
- * (they are claimed under its job id).
+ * How long a started delivery stays reserved for its run without a renewal. It bounds how long a
+ * delivery of a crashed worker waits before another run may take it over (BullMQ re-runs the job
+ * after about LOCK_DURATION_MS, by then the lease has passed).
  */
-export const DELIVERY_LEASE_MS = 60_000;
-/** Renewal period: three renewals per lease, so one slow or failed renewal loses nothing. */
-export const LEASE_RENEWAL_MS = 20_000;
+export const DELIVERY_LEASE_MS = 15_000;
+/** Renewal period: three renewals per lease, so one slow renewal loses nothing. */
+export const LEASE_RENEWAL_MS = 5_000;
 
-/** Keeps the leases of a running job's deliveries alive for as long as the job really runs. */
+export interface LeaseKeeper {
+  stop(): void;
+}
+
+/**
+ * Keeps the leases of a run's started deliveries alive while the run lasts. A renewal that fails,
+ * or finds a delivery no longer held by the run, marks the run lost: it starts nothing more.
+ */
 @Injectable()
 export class DeliveryLeases {
   private readonly logger = new Logger(DeliveryLeases.name);
 
   constructor(private readonly deliveries: DeliveryStore) {}
 
-  async whileRunning<T>(jobId: string, handler: string, eventIds: string[], work: () => Promise<T>): Promise<T> {
+  keep(run: DeliveryRun, held: () => string[]): LeaseKeeper {
     const timer = setInterval(() => {
-      this.deliveries
-        .renewLeases(handler, eventIds, jobId, DELIVERY_LEASE_MS)
-        .catch((error: Error) => this.logger.warn(`could not renew the leases of job ${jobId}: ${error.message}`));
+      const ids = held();
+      if (ids.length === 0) return;
+      this.deliveries.renewLeases(ids, run.token, DELIVERY_LEASE_MS).then(
+        (renewed) => {
+          if (renewed < ids.length) run.lose(`${ids.length - renewed} delivery(ies) were taken over by another run`);
+        },
+        (error: Error) => {
+          run.lose(`the leases could not be renewed (${error.message})`);
+          this.logger.warn(`could not renew the leases of run ${run.token}: ${error.message}`);
+        },
+      );
     }, LEASE_RENEWAL_MS);
-    try {
-      return await work();
-    } finally {
-      clearInterval(timer);
-    }
+    return { stop: () => clearInterval(timer) };
   }
 }

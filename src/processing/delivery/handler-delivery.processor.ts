@@ -5,17 +5,20 @@ import { plainToInstance } from 'class-transformer';
 import { validate, ValidationError } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { InboxEvents, type DeliveryAttemptedEvent, type DeliveryDeadEvent } from '../../inbox/inbox-events.js';
-import { DeliveryStore, type AttemptRecord, type ClaimedDelivery } from '../../inbox/store/delivery.store.js';
+import { DeliveryStore, type AttemptRecord, type StartedDelivery } from '../../inbox/store/delivery.store.js';
 import { EventStore } from '../../inbox/store/event.store.js';
 import type { AttemptOutcome } from '../../inbox/entities/delivery-attempt.entity.js';
-import { DELIVERY_LEASE_MS } from './delivery-leases.js';
+import { DELIVERY_LEASE_MS, DeliveryLeases } from './delivery-leases.js';
+import { RunInterruptedError, type DeliveryRun } from './delivery-run.js';
+import { inFencedTransaction } from './fenced-transaction.js';
+import { HandlerSlots } from './handler-slots.js';
 import { HandlerTimeoutError, untilAborted } from '../../shared/time-limits.js';
-import { InboxQueues } from '../../inbox/inbox-queues.js';
+import { handlerJobs, InboxQueues, type HandlerJob } from '../../inbox/inbox-queues.js';
 import { PermanentWebhookError, WebhookEvent, WebhookHandlerContext } from '../api/webhook-handler.interface.js';
 import { backoffDelay, RegisteredHandler } from '../discovery/webhook-handler.registry.js';
 
 interface AttemptResult {
-  delivery: ClaimedDelivery;
+  delivery: StartedDelivery;
   outcome: AttemptOutcome;
   startedAt: Date;
   finishedAt: Date;
@@ -26,46 +29,106 @@ interface AttemptResult {
 
 const ERROR_MESSAGE_LIMIT = 2000;
 const STACK_LINES = 12;
+const MAX_REMEMBERED_JOBS = 10_000;
 
 /**
  * Runs one handler over the events of one job and records what happened. Per-handler retries
- * live here and only here: a failed delivery becomes `retrying` with its next time, and one
- * delayed job is added for it; after its last attempt (or a permanent error) it is `dead`.
+ * live here and only here: a failed delivery becomes `retrying` with its next time (the
+ * database's clock), and one delayed job is added for it; after its last attempt (or a permanent
+ * error) it is `dead`.
+ *
+ * The deliveries of a job run concurrently, up to the handler's `concurrency` per process (shared
+ * by all its jobs). Each is started (its attempt counted) just before it runs, under the run's
+ * token; the run stops starting deliveries as soon as it is shut down or loses what it holds.
  */
 @Injectable()
 export class HandlerDeliveryProcessor {
   private readonly logger = new Logger(HandlerDeliveryProcessor.name);
+  private readonly slots = new Map<string, HandlerSlots>();
+  /**
+   * Runs of a job that ended in this process without recording what they started (Postgres went
+   * away): the job's next run here may take their deliveries over without waiting for the lease.
+   */
+  private readonly endedRuns = new Map<string, string[]>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly deliveries: DeliveryStore,
     private readonly events: EventStore,
     private readonly queues: InboxQueues,
+    private readonly leases: DeliveryLeases,
     private readonly lifecycle: EventEmitter2,
   ) {}
 
-  async process(handler: RegisteredHandler, eventIds: string[], jobId: string, shutdown: AbortSignal): Promise<void> {
-    // Renewed while the job runs (DeliveryLeases in InboxWorkers): a job that is gone frees its
-    // deliveries for the relay within a minute, however many events it carried.
-    const leaseMs = DELIVERY_LEASE_MS;
-    const claimed = await this.deliveries.claim(handler.name, eventIds, jobId, leaseMs);
-    if (claimed.length === 0) return;
-
-    const results: AttemptResult[] = [];
-    for (const delivery of claimed) {
-      const result = await this.attempt(handler, delivery, shutdown);
-      if (result) results.push(result);
+  async process(handler: RegisteredHandler, eventIds: string[], run: DeliveryRun): Promise<void> {
+    const slots = this.slotsOf(handler);
+    const toStart = [...new Set(eventIds)];
+    // Started and not yet recorded: their leases are renewed until the outcomes are written.
+    const held = new Map<string, StartedDelivery>();
+    const attempts: Promise<AttemptResult | undefined>[] = [];
+    const keeper = this.leases.keep(run, () => [...held.keys()]);
+    let failure: unknown;
+    try {
+      for (let next = 0; next < toStart.length;) {
+        const taken = await slots.take(toStart.length - next);
+        if (run.stopReason) {
+          slots.give(taken);
+          break;
+        }
+        const batch = toStart.slice(next, next + taken);
+        next += taken;
+        let started: StartedDelivery[];
+        try {
+          const ended = this.endedRuns.get(run.jobId) ?? [];
+          started = await this.deliveries.start(handler.name, batch, run.token, DELIVERY_LEASE_MS, ended);
+        } catch (error) {
+          slots.give(taken);
+          throw error;
+        }
+        slots.give(taken - started.length);
+        for (const delivery of started) {
+          held.set(delivery.id, delivery);
+          attempts.push(this.attempt(handler, delivery, run).finally(() => slots.give(1)));
+        }
+      }
+    } catch (error) {
+      failure = error;
     }
-    await this.record(handler, results);
-    await this.events.finish(claimed.map((delivery) => delivery.event_id));
+    try {
+      const results = (await Promise.all(attempts)).filter((result) => result !== undefined);
+      await this.record(handler, run, results);
+      this.endedRuns.delete(run.jobId);
+      await this.events.finish([...new Set([...held.values()].map((delivery) => delivery.event_id))]);
+    } catch (error) {
+      if (held.size > 0) this.rememberEnded(run);
+      throw error;
+    } finally {
+      keeper.stop();
+    }
+    if (failure) throw failure;
+    // What was not started runs when BullMQ tries the job again (it carries the same events).
+    if (run.stopReason && held.size < toStart.length) throw new RunInterruptedError(run.stopReason);
+  }
+
+  private rememberEnded(run: DeliveryRun): void {
+    this.endedRuns.set(run.jobId, [...(this.endedRuns.get(run.jobId) ?? []), run.token]);
+    // Bounded: a job that never comes back to this process must not be remembered forever.
+    if (this.endedRuns.size > MAX_REMEMBERED_JOBS) this.endedRuns.delete(this.endedRuns.keys().next().value!);
+  }
+
+  private slotsOf(handler: RegisteredHandler): HandlerSlots {
+    let slots = this.slots.get(handler.name);
+    if (!slots) this.slots.set(handler.name, (slots = new HandlerSlots(handler.concurrency)));
+    return slots;
   }
 
   /** One run of the handler for one event; undefined when another run had taken the delivery over. */
   private async attempt(
     handler: RegisteredHandler,
-    delivery: ClaimedDelivery,
-    shutdown: AbortSignal,
+    delivery: StartedDelivery,
+    run: DeliveryRun,
   ): Promise<AttemptResult | undefined> {
+    const shutdown = run.shutdown;
     const startedAt = new Date();
     const done = (outcome: AttemptOutcome, error?: Error, committed = false): AttemptResult => ({
       delivery,
@@ -115,6 +178,8 @@ export class HandlerDeliveryProcessor {
       timeout.aborted ? new HandlerTimeoutError(handler.name, handler.timeoutMs) : new Error('worker is shutting down');
 
     try {
+      // Started just before the abort: the handler is not called at all.
+      if (shutdown.aborted) throw aborted();
       if (!handler.transactional) {
         await untilAborted(
           Promise.resolve().then(() =>
@@ -124,13 +189,12 @@ export class HandlerDeliveryProcessor {
         );
         return done('succeeded');
       }
-      const applied = await this.dataSource.transaction(async (manager) => {
+      // Fenced: once the attempt ends (timeout, shutdown) no statement of the handler's reaches
+      // the database, so a handler still running after its timeout cannot commit anything.
+      const applied = await inFencedTransaction(this.dataSource, signal, async (manager) => {
         // No other run took the delivery over meanwhile (the row stays locked until the commit).
-        if (!(await this.deliveries.lockIfOwned(manager, delivery.id, delivery.attempts))) return false;
-        await untilAborted(
-          Promise.resolve().then(() => handler.instance.handle(event, { ...context, manager })),
-          signal,
-        );
+        if (!(await this.deliveries.lockIfOwned(manager, delivery.id, run.token, delivery.attempts))) return false;
+        await handler.instance.handle(event, { ...context, manager });
         // The effect and the success mark commit together: a retry after a crash finds `succeeded`.
         await this.deliveries.markSucceeded(manager, delivery.id, Date.now() - startedAt.getTime());
         return true;
@@ -150,9 +214,13 @@ export class HandlerDeliveryProcessor {
     }
   }
 
-  private async record(handler: RegisteredHandler, results: AttemptResult[]): Promise<void> {
+  /**
+   * Writes the run's attempts and outcomes in one statement, then publishes them and schedules the
+   * retries. An outcome that arrived after another run took the delivery over is only history.
+   */
+  private async record(handler: RegisteredHandler, run: DeliveryRun, results: AttemptResult[]): Promise<void> {
     if (results.length === 0) return;
-    const retries: { eventId: string; attempt: number; delayMs: number }[] = [];
+    const retries = new Map<string, HandlerJob>();
     const records: AttemptRecord[] = results.map((result) => {
       const { delivery, outcome, error } = result;
       const record: AttemptRecord = {
@@ -165,14 +233,18 @@ export class HandlerDeliveryProcessor {
         stack: error?.stack ? error.stack.split('\n').slice(0, STACK_LINES).join('\n') : null,
       };
       if (result.committed) return record;
-      if (outcome === 'succeeded') return { ...record, status: 'succeeded', nextAttemptAt: null };
-      if (outcome === 'invalid' || delivery.attempts >= delivery.max_attempts)
-        return { ...record, status: 'dead', nextAttemptAt: null };
-      const delayMs = backoffDelay(handler.backoff, delivery.attempts);
-      retries.push({ eventId: delivery.event_id, attempt: delivery.attempts, delayMs });
-      return { ...record, status: 'retrying', nextAttemptAt: new Date(Date.now() + delayMs) };
+      if (outcome === 'succeeded') return { ...record, status: 'succeeded' };
+      if (outcome === 'invalid' || delivery.attempts >= delivery.max_attempts) return { ...record, status: 'dead' };
+      const [job] = handlerJobs(handler, [delivery.event_id], `retry${delivery.attempts}`);
+      retries.set(delivery.id, job);
+      return {
+        ...record,
+        status: 'retrying',
+        retryDelayMs: backoffDelay(handler.backoff, delivery.attempts),
+        retryJobId: job.id,
+      };
     });
-    await this.deliveries.record(records);
+    const applied = await this.deliveries.record(run.token, records);
     for (const result of results) {
       const { delivery } = result;
       this.lifecycle.emit(InboxEvents.deliveryAttempted, {
@@ -185,6 +257,16 @@ export class HandlerDeliveryProcessor {
       } satisfies DeliveryAttemptedEvent);
     }
     for (const record of records) {
+      if (record.status === undefined) continue;
+      if (!applied.has(record.deliveryId)) {
+        this.logger.warn({
+          deliveryId: record.deliveryId,
+          handler: handler.name,
+          msg: `attempt ${record.attempt} ended after another run had taken the delivery over: kept in the history only`,
+        });
+        retries.delete(record.deliveryId);
+        continue;
+      }
       if (record.status !== 'dead') continue;
       const delivery = results.find((result) => result.delivery.id === record.deliveryId)!.delivery;
       this.lifecycle.emit(InboxEvents.deliveryDead, {
@@ -196,11 +278,12 @@ export class HandlerDeliveryProcessor {
     // The retry's time is in Postgres; the delayed job is only the alarm clock. If adding it fails
     // (Redis down) the relay re-queues the delivery once it is overdue.
     await Promise.all(
-      retries.map((retry) =>
-        this.queues
-          .runHandler(handler, [retry.eventId], `retry${retry.attempt}`, { delay: retry.delayMs })
-          .catch((error: Error) => this.logger.warn(`could not schedule a retry, the relay will: ${error.message}`)),
-      ),
+      [...retries].map(([deliveryId, job]) => {
+        const record = records.find((r) => r.deliveryId === deliveryId)!;
+        return this.queues
+          .addHandlerJobs(handler.name, [job], { delay: record.retryDelayMs })
+          .catch((error: Error) => this.logger.warn(`could not schedule a retry, the relay will: ${error.message}`));
+      }),
     );
   }
 }

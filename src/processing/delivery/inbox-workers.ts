@@ -3,7 +3,7 @@ import { ConnectionOptions, DelayedError, Job, Worker, WorkerOptions } from 'bul
 import { workerRedisOptions } from '../../shared/redis-connection.js';
 import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../../inbox/webhook-inbox.options.js';
 import { isDatabaseUnavailable } from './database-unavailable.js';
-import { DeliveryLeases } from './delivery-leases.js';
+import { DeliveryRun } from './delivery-run.js';
 import { HandlerDeliveryProcessor } from './handler-delivery.processor.js';
 import { DISPATCH_QUEUE, EventIdsJob, handlerQueueName } from '../../inbox/inbox-queues.js';
 import { PostgresAvailability } from './postgres-availability.js';
@@ -12,12 +12,13 @@ import { WebhookDispatchProcessor } from '../dispatch/webhook-dispatch.processor
 import { WebhookHandlerRegistry } from '../discovery/webhook-handler.registry.js';
 
 /**
- * Crash recovery. A worker that dies (kill -9, OOM) stops renewing its jobs' locks; after
- * LOCK_DURATION_MS another worker's stalled check (every STALLED_INTERVAL_MS) puts the job back,
- * and its next run takes the deliveries back (they are claimed under the job id). So a handler
- * interrupted mid-run runs again within about 20 s. BullMQ's defaults (30 s + 30 s) would double
- * that; shorter locks would risk re-running healthy jobs on a slow event loop (harmless, as
- * claims make it so, but wasted work).
+ * Crash recovery. A worker that dies (kill -9, OOM) stops renewing its jobs' locks and its
+ * deliveries' leases; after LOCK_DURATION_MS another worker's stalled check (every
+ * STALLED_INTERVAL_MS) puts the job back, and its next run (a new run, with a token of its own)
+ * takes over the deliveries whose lease has passed (DELIVERY_LEASE_MS, no longer than the lock).
+ * So a handler interrupted mid-run runs again within about 20 s. BullMQ's defaults (30 s + 30 s)
+ * would double that; shorter locks would risk re-running healthy jobs on a slow event loop (the
+ * leases keep that from running a delivery twice at once, but it is wasted work).
  */
 const LOCK_DURATION_MS = 15_000;
 const STALLED_INTERVAL_MS = 5_000;
@@ -53,7 +54,6 @@ export class InboxWorkers implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly registry: WebhookHandlerRegistry,
     private readonly dispatcher: WebhookDispatchProcessor,
     private readonly deliveries: HandlerDeliveryProcessor,
-    private readonly leases: DeliveryLeases,
     private readonly database: PostgresAvailability,
   ) {}
 
@@ -74,19 +74,27 @@ export class InboxWorkers implements OnApplicationBootstrap, BeforeApplicationSh
       ),
     );
     for (const handler of this.registry.all()) {
-      const run = (job: Job<EventIdsJob>) =>
-        this.leases.whileRunning(job.id!, handler.name, job.data.eventIds, () =>
-          this.deliveries.process(handler, job.data.eventIds, job.id!, this.shutdown.signal),
-        );
-      this.start(
-        new Worker<EventIdsJob>(handlerQueueName(handler.name), this.unlessDatabaseDown(run), {
-          ...base,
-          concurrency: handler.concurrency,
-          limiter: handler.rateLimit
-            ? { max: handler.rateLimit.max, duration: handler.rateLimit.durationMs }
-            : undefined,
-        } as WorkerOptions),
-      );
+      // One DeliveryRun per run of a job, known by job id while it lasts: a job whose lock BullMQ
+      // could not renew (another worker may run it now) stops before its next delivery.
+      const runs = new Map<string, DeliveryRun>();
+      const run = async (job: Job<EventIdsJob>) => {
+        const delivery = new DeliveryRun(job.id!, this.shutdown.signal);
+        runs.set(job.id!, delivery);
+        try {
+          await this.deliveries.process(handler, job.data.eventIds, delivery);
+        } finally {
+          if (runs.get(job.id!) === delivery) runs.delete(job.id!);
+        }
+      };
+      const worker = new Worker<EventIdsJob>(handlerQueueName(handler.name), this.unlessDatabaseDown(run), {
+        ...base,
+        concurrency: handler.concurrency,
+        limiter: handler.rateLimit ? { max: handler.rateLimit.max, duration: handler.rateLimit.durationMs } : undefined,
+      } as WorkerOptions);
+      worker.on('lockRenewalFailed', (jobIds) => {
+        for (const jobId of jobIds) runs.get(jobId)?.lose('the job lock could not be renewed');
+      });
+      this.start(worker);
     }
     this.unsubscribe = this.database.onChange((available) => this.pauseForDatabase(!available));
     this.logger.log(`${this.workers.length} workers started (dispatch + ${this.registry.all().length} handlers)`);

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DeliveryStore, type DeliveryPlan } from '../../inbox/store/delivery.store.js';
 import { EventStore } from '../../inbox/store/event.store.js';
 import { EventTypePolicy } from '../event-types/event-type-policy.js';
-import { InboxQueues } from '../../inbox/inbox-queues.js';
+import { handlerJobs, InboxQueues } from '../../inbox/inbox-queues.js';
 import { RegisteredHandler, WebhookHandlerRegistry } from '../discovery/webhook-handler.registry.js';
 
 /** First step for every committed event: decide which handlers run it, then queue their jobs. */
@@ -22,6 +22,7 @@ export class WebhookDispatchProcessor {
     const events = await this.events.waitingForDispatch(eventIds);
     if (events.length === 0) return;
     const plan: DeliveryPlan = { ignoredEventIds: [], handledEventIds: [], deliveries: [] };
+    const byHandler = new Map<RegisteredHandler, string[]>();
     for (const event of events) {
       const handlers = (await this.policy.processes(event.type)) ? this.registry.handlersFor(event.type) : [];
       if (handlers.length === 0) {
@@ -29,21 +30,29 @@ export class WebhookDispatchProcessor {
         continue;
       }
       plan.handledEventIds.push(event.id);
-      for (const handler of handlers) {
-        plan.deliveries.push({ eventId: event.id, handler: handler.name, maxAttempts: handler.attempts });
+      for (const handler of handlers) byHandler.set(handler, [...(byHandler.get(handler) ?? []), event.id]);
+    }
+    // Each delivery is created with the id of the job that will carry it, so that the relay can
+    // look the job up before it queues the delivery again.
+    const jobs = [...byHandler].map(([handler, ids]) => ({ handler, jobs: handlerJobs(handler, ids, 'run') }));
+    for (const { handler, jobs: handlerJobsOf } of jobs) {
+      for (const job of handlerJobsOf) {
+        for (const eventId of job.eventIds) {
+          plan.deliveries.push({ eventId, handler: handler.name, maxAttempts: handler.attempts, jobId: job.id });
+        }
       }
     }
     // Events no handler takes become `ignored`; the others get one delivery per handler.
-    const created = await this.deliveries.plan(plan);
-
-    const byHandler = new Map<RegisteredHandler, string[]>();
-    for (const row of created) {
-      const handler = this.registry.get(row.handler)!;
-      const ids = byHandler.get(handler);
-      if (ids) ids.push(row.event_id);
-      else byHandler.set(handler, [row.event_id]);
-    }
-    await Promise.all([...byHandler].map(([handler, ids]) => this.queues.runHandler(handler, ids, 'run')));
+    const created = new Set((await this.deliveries.plan(plan)).map((row) => `${row.handler}/${row.job_id}`));
+    // Only jobs with a delivery created now: a second dispatch of the same events adds nothing.
+    await Promise.all(
+      jobs.map(({ handler, jobs: handlerJobsOf }) =>
+        this.queues.addHandlerJobs(
+          handler.name,
+          handlerJobsOf.filter((job) => created.has(`${handler.name}/${job.id}`)),
+        ),
+      ),
+    );
     if (plan.ignoredEventIds.length) {
       this.logger.debug(`${plan.ignoredEventIds.length} event(s) ignored: no handler or type not processed`);
     }

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DeliveryStore, type StuckDelivery } from '../../inbox/store/delivery.store.js';
-import { EventStore } from '../../inbox/store/event.store.js';
+import { DeliveryStore, type StuckDecision, type StuckDelivery } from '../../inbox/store/delivery.store.js';
+import { EventStore, type BacklogCursor } from '../../inbox/store/event.store.js';
 import { withTimeout } from '../../shared/time-limits.js';
 import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../../inbox/webhook-inbox.options.js';
-import { InboxQueues } from '../../inbox/inbox-queues.js';
+import { handlerJobs, InboxQueues } from '../../inbox/inbox-queues.js';
 import { PostgresAvailability } from '../delivery/postgres-availability.js';
 import { WebhookHandlerRegistry } from '../discovery/webhook-handler.registry.js';
 
@@ -18,8 +18,8 @@ const MAX_BATCHES_PER_PASS = 100;
 const REDIS_TIMEOUT_MS = 5000;
 /** A delivery untouched this long while unfinished has probably lost its job. */
 const STUCK_AFTER_MS = 60_000;
-/** How many of the oldest queued events each pass inspects for lost dispatches and stranded events. */
-const CANDIDATE_WINDOW = 2000;
+/** Queued events each pass inspects for lost dispatches and stranded events; the passes walk the whole backlog. */
+const BACKLOG_PAGE = 1000;
 /** A queued event whose dispatch job has not run after this was probably lost with Redis data. */
 const LOST_DISPATCH_AFTER_MS = 30_000;
 
@@ -46,6 +46,7 @@ export interface RelayPass {
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private timer?: NodeJS.Timeout;
+  private backlogCursor?: BacklogCursor;
   private running?: Promise<void>;
 
   constructor(
@@ -77,25 +78,18 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   /** One pass; returns what it queued. */
   async tick(): Promise<RelayPass> {
     const { graceMs } = this.options.relay;
+    // Job ids derive from the events a job carries: sending the same batch twice adds one job.
     const dispatch = (key: string) => (ids: string[]) =>
-      withTimeout(this.queues.dispatch(ids, `${key}${Date.now()}`), REDIS_TIMEOUT_MS, 'adding a dispatch job');
+      withTimeout(this.queues.dispatch(ids, key), REDIS_TIMEOUT_MS, 'adding a dispatch job');
     let events = 0;
     for (let batch = 0; batch < MAX_BATCHES_PER_PASS; batch++) {
       const queued = await this.events.relayUnqueued(graceMs, BATCH, dispatch('relay'));
       events += queued;
       if (queued < BATCH) break;
     }
-    // One batch a pass: normally there is nothing, and after a loss it heals within seconds.
-    const redispatched = await this.events.relayLostDispatches(
-      LOST_DISPATCH_AFTER_MS,
-      BATCH,
-      CANDIDATE_WINDOW,
-      dispatch('redispatch'),
-    );
-    const finished = await this.events.finishStranded(BATCH, CANDIDATE_WINDOW);
-    const { requeued: deliveries, abandoned } = await this.deliveries.recoverStuck(STUCK_AFTER_MS, BATCH, (stuck) =>
-      this.requeue(stuck),
-    );
+    const { redispatched, finished } = await this.walkBacklog(dispatch('redispatch'));
+    const recovered = await this.deliveries.recoverStuck(STUCK_AFTER_MS, BATCH, (stuck) => this.requeue(stuck));
+    const { requeued: deliveries, abandoned } = recovered;
     if (events || redispatched || finished || deliveries || abandoned) {
       this.logger.log(
         `relay queued ${events} event(s), re-dispatched ${redispatched}, finished ${finished}, ` +
@@ -105,18 +99,57 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return { events, redispatched, finished, deliveries, abandoned };
   }
 
-  /** New jobs for deliveries whose job was lost, one batch per handler. */
-  private async requeue(stuck: StuckDelivery[]): Promise<void> {
-    const byHandler = new Map<string, string[]>();
-    for (const row of stuck) byHandler.set(row.handler, [...(byHandler.get(row.handler) ?? []), row.event_id]);
-    for (const [name, eventIds] of byHandler) {
-      const handler = this.registry.get(name);
+  /**
+   * One page of the queued backlog a pass, continuing where the last pass stopped and starting
+   * over at its end, so every queued event is looked at however large the backlog is and however
+   * many old rows (a long-retrying delivery, a handler removed from the code) it holds.
+   */
+  private async walkBacklog(
+    redispatch: (ids: string[]) => Promise<void>,
+  ): Promise<{ redispatched: number; finished: number }> {
+    const page = await this.events.queuedPage(this.backlogCursor, BACKLOG_PAGE, LOST_DISPATCH_AFTER_MS);
+    this.backlogCursor = page.next;
+    const finished = (await this.events.finish(page.stranded)).length;
+    // An event whose dispatch job is merely waiting behind others is not lost: while the dispatch
+    // queue holds jobs, nothing is sent again (it drains fast: dispatch only plans).
+    if (page.lost.length === 0 || (await this.dispatchQueueBusy())) return { redispatched: 0, finished };
+    return { redispatched: await this.events.relayLost(page.lost, redispatch), finished };
+  }
+
+  private async dispatchQueueBusy(): Promise<boolean> {
+    const counts = await withTimeout(
+      this.queues.dispatchQueue.getJobCounts('waiting', 'prioritized', 'active', 'delayed'),
+      REDIS_TIMEOUT_MS,
+      'counting dispatch jobs',
+    );
+    return Object.values(counts).some((count) => count > 0);
+  }
+
+  /**
+   * For deliveries that may have lost their job: those whose job is still waiting, delayed or
+   * running are left alone; the others go on a new job whose id derives from the delivery and its
+   * attempt, so that queuing the same delivery twice adds one job.
+   */
+  private async requeue(stuck: StuckDelivery[]): Promise<StuckDecision> {
+    const decision: StuckDecision = { waiting: [], requeued: [] };
+    for (const delivery of stuck) {
+      const handler = this.registry.get(delivery.handler);
       if (!handler) continue; // a handler removed from the code: its deliveries wait for an operator
-      await withTimeout(
-        this.queues.runHandler(handler, eventIds, `recover${Date.now()}`),
-        REDIS_TIMEOUT_MS,
-        'adding a handler job',
-      );
+      if (
+        delivery.job_id &&
+        (await withTimeout(
+          this.queues.handlerJobPending(handler.name, delivery.job_id),
+          REDIS_TIMEOUT_MS,
+          'looking up a job',
+        ))
+      ) {
+        decision.waiting.push(delivery.id);
+        continue;
+      }
+      const [job] = handlerJobs(handler, [delivery.event_id], `recover${delivery.attempts}`);
+      await withTimeout(this.queues.requeueHandlerJob(handler.name, job), REDIS_TIMEOUT_MS, 'adding a handler job');
+      decision.requeued.push({ id: delivery.id, jobId: job.id });
     }
+    return decision;
   }
 }

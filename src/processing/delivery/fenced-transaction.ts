@@ -1,0 +1,53 @@
+import type { PoolClient } from 'pg';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { untilAborted } from '../../shared/time-limits.js';
+
+/** A statement sent through the manager of an attempt that has already ended. */
+export class AttemptEndedError extends Error {
+  constructor() {
+    super('this attempt has ended (timed out, shut down or taken over): its transaction was rolled back');
+    this.name = 'AttemptEndedError';
+  }
+}
+
+/**
+ * Runs `work` in a transaction that no statement can reach once `signal` aborts. At the abort, the
+ * manager starts refusing statements and a ROLLBACK goes straight to the connection, behind
+ * whatever statement is in flight; the connection is released only after that ROLLBACK. A handler
+ * that keeps running after its timeout therefore cannot commit anything: its next statement is
+ * refused instead of running outside the transaction on a connection returned to the pool.
+ */
+export async function inFencedTransaction<T>(
+  dataSource: DataSource,
+  signal: AbortSignal,
+  work: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  const connection = (runner as QueryRunner & { databaseConnection: PoolClient }).databaseConnection;
+  let fenced = false;
+  let rollback: Promise<unknown> | undefined;
+  const query = runner.query.bind(runner);
+  runner.query = ((...args: Parameters<QueryRunner['query']>) =>
+    fenced ? Promise.reject(new AttemptEndedError()) : query(...args)) as QueryRunner['query'];
+  const fence = () => {
+    fenced = true;
+    rollback ??= connection.query('ROLLBACK').catch(() => undefined);
+  };
+  signal.addEventListener('abort', fence, { once: true });
+  try {
+    if (signal.aborted) throw signal.reason;
+    await runner.startTransaction();
+    const result = await untilAborted(work(runner.manager), signal);
+    // COMMIT goes through the fenced query too: an abort before it is sent means no commit.
+    await runner.commitTransaction();
+    return result;
+  } catch (error) {
+    fence();
+    await rollback;
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', fence);
+    await runner.release();
+  }
+}
