@@ -4,9 +4,15 @@
 //   2. drives both with autocannon, alternating, at each connection count (warm-up, then a fixed
 //      duration), with signed ~1.2 KB envelopes and 5% re-sent duplicates;
 //   3. end to end: N events as fast as they are accepted, until the no-op handler processed all;
-//   4. fills webhook_events to 1,000,000 rows and measures acknowledgement and admin-page latency;
-//   5. checks the table holds exactly the acknowledged ids, prints markdown, writes
+//   4. end to end with the example feature's real handlers (the "example mix": subscriptions
+//      created, refunded, charged back), until all are processed, then the example tables checked
+//      against the acknowledgements;
+//   5. fills webhook_events to 1,000,000 rows and measures acknowledgement and admin-page latency;
+//   6. checks the table holds exactly the acknowledged ids, prints markdown, writes
 //      bench/results/<timestamp>.json, drops the database and the queue keys.
+// Row versions (pg_stat_user_tables) and Postgres statements per event are measured for every
+// service throughput measurement and both end-to-end runs, split between the acknowledgement and
+// processing.
 // Numbers are reported, never asserted. See the README, section Performance.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -33,6 +39,10 @@ import { envelopeSize, newWebhookSecret, SignedEnvelopeFactory } from './lib/env
 import { AckLedger, runLoad } from './lib/load.js';
 import { ServerProcess } from './lib/processes.js';
 import { markdownReport } from './lib/report.js';
+import { roundTripsPer1000, statementsPerEvent } from './lib/round-trips.js';
+import { INBOX_TABLES, RowVersionMeter, rowVersionsPerEvent } from './lib/row-versions.js';
+import { checkSubscriptionMix, MIX_EVENT_TYPES, MIX_TABLES, SubscriptionMixFactory } from './lib/subscription-mix.js';
+import { NOOP_HANDLER_NAME } from './servers/noop-handler.module.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -44,6 +54,7 @@ const { values: flags } = parseArgs({
     rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50,200' },
     events: { type: 'string', default: '50000' },
+    'mix-events': { type: 'string', default: '20000' },
     'e2e-connections': { type: 'string', default: '50' },
     'table-rows': { type: 'string', default: '1000000' },
     duplicates: { type: 'string', default: '0.05' },
@@ -56,11 +67,17 @@ const { values: flags } = parseArgs({
 });
 if (flags.help) {
   console.log(`npm run bench -- [--duration 10] [--warmup 3] [--rounds 2] [--connections 50,200] [--events 50000]
-  [--e2e-connections 50] [--table-rows 1000000] [--duplicates 0.05] [--profile] [--ingest-only] [--keep-database]
-  --events 0 skips the end-to-end run, --table-rows 0 the 1,000,000-row check; --profile writes a
-  CPU profile of the service (node --cpu-prof) to bench/results/ and summarises the measured runs;
-  --ingest-only runs the service without workers (APP_ROLE=api) to isolate the acknowledgement path
-  (no end-to-end run then).`);
+  [--mix-events 20000] [--e2e-connections 50] [--table-rows 1000000] [--duplicates 0.05] [--profile]
+  [--ingest-only] [--keep-database] [--dist dist]
+  --events N: end-to-end run with a no-op handler (0 skips it); --mix-events N: end-to-end run with
+  the example feature's real handlers, 60 % subscription_user_create, 20 % refunds and 20 %
+  chargebacks of subscriptions created earlier in the run, then the example tables checked against
+  the acknowledgements (0 skips it); both run at --e2e-connections. --table-rows 0 skips the
+  1,000,000-row check. --profile writes a CPU profile of the service (node --cpu-prof) to
+  bench/results/ and summarises the measured runs; --ingest-only runs the service without workers
+  (APP_ROLE=api) to isolate the acknowledgement path (no end-to-end runs then).
+  Row versions (pg_stat_user_tables) and Postgres statements per event are reported for each
+  service throughput measurement (warm-up + measurement + drain) and both end-to-end runs.`);
   process.exit(0);
 }
 
@@ -70,13 +87,18 @@ const settings = {
   rounds: positive('rounds'),
   connections: flags.connections.split(',').map(Number),
   events: Number(flags.events),
+  mixEvents: Number(flags['mix-events']),
   e2eConnections: positive('e2e-connections'),
   tableRows: Number(flags['table-rows']),
   duplicateShare: Number(flags.duplicates),
   profile: flags.profile,
   ingestOnly: flags['ingest-only'],
 };
-if (settings.ingestOnly) settings.events = 0;
+if (settings.ingestOnly) settings.events = settings.mixEvents = 0;
+for (const name of ['events', 'mix-events', 'table-rows']) {
+  const value = Number(flags[name]);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a whole number, 0 or more`);
+}
 
 function positive(name) {
   const value = Number(flags[name]);
@@ -194,6 +216,38 @@ async function main() {
   // The measured service runs, for the CPU profile summary (start-up and pauses left out).
   const profileWindows = [];
   const cpu = new CpuAccounting({ db, redisPid: result.machine.redisPid });
+  // Row versions: pg_stat_user_tables read at settled marks (see lib/row-versions.js).
+  const rowVersions = new RowVersionMeter(db, [...INBOX_TABLES, ...MIX_TABLES]);
+
+  /** A settled row-version mark, the service's round-trip counts and the acknowledged ids so far. */
+  async function checkpoint() {
+    const rows = await rowVersions.mark();
+    const stats = await service.stats();
+    return { rows, calls: stats.calls, acknowledgedIds: ledger.inboxIdByExternalId.size };
+  }
+
+  /**
+   * The cost window of a service throughput measurement: from a checkpoint before its warm-up to
+   * one after its drain. That closing checkpoint is taken only when Postgres is needed next (the
+   * next service warm-up, the end-to-end runs), so that the bare run in between gives the service's
+   * idle connections time to publish their counters and the mark settles at once.
+   */
+  let openWindow;
+  async function closeWindow() {
+    const closing = await checkpoint();
+    if (openWindow) {
+      const { entry, from } = openWindow;
+      const newEvents = closing.acknowledgedIds - from.acknowledgedIds;
+      entry.perEvent = {
+        window: `warm-up + measurement${settings.ingestOnly ? '' : ' + drain'} (+ the bare run after it, which leaves Postgres alone)`,
+        newEvents,
+        rowVersions: rowVersionsPerEvent(from.rows, closing.rows, newEvents),
+        statements: statementsPerEvent(from.calls, closing.calls, newEvents),
+      };
+      openWindow = undefined;
+    }
+    return closing;
+  }
 
   /** One measured run, with the CPU every process spent on it. */
   async function measure(server, run) {
@@ -216,6 +270,7 @@ async function main() {
       for (const name of order) {
         const target = targets[name];
         const run = { url: target.server.url, factory: target.factory, ledger: target.ledger, connections };
+        const from = name === 'service' ? await closeWindow() : undefined;
         if (settings.warmupSeconds > 0) await runLoad({ ...run, durationSeconds: settings.warmupSeconds });
         log(`round ${round}: ${name} at ${connections} connections for ${settings.durationSeconds} s`);
         pair[name] = { round, target: name, ...(await measure(target.server, run)) };
@@ -224,6 +279,7 @@ async function main() {
           const ms = await waitUntilDrained(db, 180_000);
           result.drains.push({ round, connections, drainMs: ms });
         }
+        if (from) openWindow = { entry: pair[name], from };
       }
       pair.service.ratioToBare = round2(pair.service.requestsPerSecond / pair.bare.requestsPerSecond);
       result.throughput.push(pair.bare, pair.service);
@@ -244,51 +300,130 @@ async function main() {
     };
   });
 
+  if (openWindow) await closeWindow();
+
+  /**
+   * One end-to-end run: `amount` unique events as fast as they are accepted at the e2e connection
+   * count, until every event of `types` is finished; lag and deliveries from the rows, CPU, round
+   * trips, statements and row versions per event.
+   */
+  async function endToEnd({ factory, types, amount, msPerEvent }) {
+    const rowsBefore = await rowVersions.mark();
+    const idsBefore = ledger.inboxIdByExternalId.size;
+    const statsBefore = await service.stats();
+    const cpuBefore = await cpu.snapshot(service.child.pid);
+    const t0 = await databaseNow(db);
+    const post = await runLoad({ url: service.url, connections: settings.e2eConnections, amount, factory, ledger });
+    const postedAt = await databaseNow(db);
+    const acknowledged = post.statusCodes['200'] ?? 0;
+    const acknowledgedIds = ledger.inboxIdByExternalId.size - idsBefore;
+    if (acknowledgedIds === 0) throw new Error(`none of the ${amount} ${types} events was acknowledged`);
+    const done = await waitUntilProcessed(db, types, acknowledgedIds, 60_000 + amount * msPerEvent);
+    const cpuAfter = await cpu.snapshot(service.child.pid);
+    const statsAfter = await service.stats();
+    const facts = await endToEndFacts(db, types);
+    const rowsAfter = await rowVersions.mark();
+    return {
+      run: {
+        events: amount,
+        acknowledged,
+        acknowledgedIds,
+        post,
+        postedSeconds: (postedAt - t0) / 1000,
+        processedSeconds: (done.at - t0) / 1000,
+        eventsPerSecond: Math.round(acknowledged / ((done.at - t0) / 1000)),
+        failedEvents: done.failed,
+        lagMs: facts.lagMs,
+        deliveries: facts.deliveries,
+        deliveriesSucceeded: facts.succeeded,
+        deliveriesDead: facts.dead,
+        eventsWithDelivery: facts.events_with_delivery,
+        deliveriesSucceededFirstAttempt: facts.succeeded_first_attempt,
+        attemptsRecorded: facts.attempts,
+        cpuMicrosPerEvent: CpuAccounting.perRequest(cpuBefore, cpuAfter, acknowledged),
+        roundTripsPer1000Events: roundTripsPer1000(statsBefore.calls, statsAfter.calls, acknowledged),
+        statementsPerEvent: statementsPerEvent(statsBefore.calls, statsAfter.calls, acknowledgedIds),
+        rowVersionsPerEvent: rowVersionsPerEvent(rowsBefore, rowsAfter, acknowledgedIds),
+      },
+      statsBefore,
+      statsAfter,
+    };
+  }
+
+  /** Every acknowledged event has one delivery, and it succeeded. */
+  const deliveredOnce = (e) =>
+    e.failedEvents === 0 &&
+    e.deliveries === e.acknowledgedIds &&
+    e.eventsWithDelivery === e.acknowledgedIds &&
+    e.deliveriesSucceeded === e.deliveries;
+
   // 2. End to end: N unique events as fast as they are accepted, until every delivery succeeded.
   if (settings.events > 0) {
     log(`end to end: ${settings.events} events at ${settings.e2eConnections} connections`);
     const factory = new SignedEnvelopeFactory({ secret, runId, type: 'bench.e2e', duplicateShare: 0, idPrefix: 'e2e' });
-    const statsBefore = await service.stats();
-    const cpuBefore = await cpu.snapshot(service.child.pid);
-    const t0 = await databaseNow(db);
-    const post = await runLoad({
-      url: service.url,
-      connections: settings.e2eConnections,
-      amount: settings.events,
+    const { run, statsBefore, statsAfter } = await endToEnd({
       factory,
-      ledger,
+      types: 'bench.e2e',
+      amount: settings.events,
+      msPerEvent: 10,
     });
-    const postedAt = await databaseNow(db);
-    const acknowledged = post.statusCodes['200'] ?? 0;
-    const done = await waitUntilProcessed(db, 'bench.e2e', acknowledged, 60_000 + settings.events * 10);
-    const cpuAfter = await cpu.snapshot(service.child.pid);
-    const statsAfter = await service.stats();
-    const facts = await endToEndFacts(db, 'bench.e2e');
     const handler = statsAfter.handler;
+    const handlerRunsInRun = handler.runs - statsBefore.handler.runs;
     result.endToEnd = {
-      events: settings.events,
-      acknowledged,
-      post,
-      postedSeconds: (postedAt - t0) / 1000,
-      processedSeconds: (done.at - t0) / 1000,
-      eventsPerSecond: Math.round(acknowledged / ((done.at - t0) / 1000)),
-      failedEvents: done.failed,
-      lagMs: facts.lagMs,
-      deliveries: facts.deliveries,
-      deliveriesSucceededFirstAttempt: facts.succeeded_first_attempt,
-      attemptsRecorded: facts.attempts,
+      ...run,
       handlerRuns: handler.runs,
       handlerDistinctEvents: handler.distinctEvents,
       handlerEventsRunMoreThanOnce: handler.eventsRunMoreThanOnce,
-      cpuMicrosPerEvent: CpuAccounting.perRequest(cpuBefore, cpuAfter, acknowledged),
-      roundTripsPer1000Events: roundTripsPer1000(statsBefore.calls, statsAfter.calls, acknowledged),
+      handlerRunsInRun,
+      // The no-op handler ran once per acknowledged event of this run, none twice, every delivery succeeded.
+      exactlyOnce:
+        deliveredOnce(run) &&
+        handlerRunsInRun === run.acknowledgedIds &&
+        handler.eventsRunMoreThanOnce === statsBefore.handler.eventsRunMoreThanOnce,
     };
     log(
-      `  ${result.endToEnd.eventsPerSecond} events/s end to end, lag p50 ${facts.lagMs.p50} ms p99 ${facts.lagMs.p99} ms`,
+      `  ${run.eventsPerSecond} events/s end to end, lag p50 ${run.lagMs.p50} ms p99 ${run.lagMs.p99} ms, ` +
+        `${run.rowVersionsPerEvent.total} row versions and ${run.statementsPerEvent.total} statements per event`,
     );
   }
 
-  // 3. Cost as work grows: the same acknowledgement run with the table at full size, then admin pages.
+  // 3. End to end with the example feature's real handlers: subscriptions, refunds, chargebacks.
+  if (settings.mixEvents > 0) {
+    log(`end to end, example mix: ${settings.mixEvents} events at ${settings.e2eConnections} connections`);
+    const factory = new SubscriptionMixFactory({ secret, runId });
+    const { run, statsBefore, statsAfter } = await endToEnd({
+      factory,
+      types: MIX_EVENT_TYPES,
+      amount: settings.mixEvents,
+      // Transactional handlers with a lock per subscription: allow for far fewer events per second.
+      msPerEvent: 30,
+    });
+    const correctness = await checkSubscriptionMix(db, factory, ledger);
+    const before = statsBefore.exampleHandlers;
+    const after = statsAfter.exampleHandlers;
+    result.exampleMix = {
+      ...run,
+      types: MIX_EVENT_TYPES,
+      posted: correctness.posted,
+      handlers: after.unavailable
+        ? after
+        : {
+            ...after,
+            runsInRun: after.runs - before.runs,
+            distinctEventsInRun: after.distinctEvents - before.distinctEvents,
+          },
+      correctness,
+      // Exactly one effect per acknowledged event: every table row right, every delivery succeeded.
+      exactlyOnce: correctness.exact && deliveredOnce(run),
+    };
+    log(
+      `  ${run.eventsPerSecond} events/s end to end, lag p50 ${run.lagMs.p50} ms p99 ${run.lagMs.p99} ms, ` +
+        `${run.rowVersionsPerEvent.total} row versions and ${run.statementsPerEvent.total} statements per event, ` +
+        `tables ${correctness.exact ? 'exact' : 'NOT exact'}`,
+    );
+  }
+
+  // 4. Cost as work grows: the same acknowledgement run with the table at full size, then admin pages.
   if (settings.tableRows > 0) {
     if (!settings.ingestOnly) await waitUntilDrained(db, 180_000);
     const rowsBefore = await countRows();
@@ -316,8 +451,10 @@ async function main() {
     };
   }
 
-  // 4. Peak memory, then the table against every acknowledgement of the run.
+  // 5. Peak memory, then the table against every acknowledgement of the run.
+  log('stopping the servers');
   const [serviceStats, bareStats] = await Promise.all([service.stop(), bare.stop()]);
+  log('checking the events table against the acknowledgements');
   result.rss = {
     serviceMb: mb(serviceStats?.maxRssKb),
     bareMb: mb(bareStats?.maxRssKb),
@@ -338,15 +475,18 @@ async function main() {
 
 /**
  * Every event the no-op handler should have seen, against what it saw: one run per event with a
- * delivery, none twice. (All bench events have exactly one handler: the no-op one.)
+ * delivery of its own, none twice. (Every bench.* event has exactly one handler, the no-op one; the
+ * example mix's deliveries belong to the example handlers and are checked by their tables.)
  */
 async function exactlyOnceCheck(handler) {
   const {
     rows: [db_],
   } = await db.query(
     `SELECT count(*)::int AS deliveries, count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
-            (SELECT count(*)::int FROM webhook_delivery_attempts) AS attempts
-     FROM webhook_deliveries`,
+            (SELECT count(*)::int FROM webhook_delivery_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+             WHERE d.handler = $1) AS attempts
+     FROM webhook_deliveries WHERE handler = $1`,
+    [NOOP_HANDLER_NAME],
   );
   const exact =
     handler !== undefined &&
@@ -393,27 +533,6 @@ function newestProfile(dir) {
   } catch {
     return undefined;
   }
-}
-
-/** Postgres statements and Redis commands per 1000 requests between two snapshots, busiest first. */
-function roundTripsPer1000(before, after, requests) {
-  const per = (kind) =>
-    Object.entries(after[kind])
-      .map(([key, { calls, totalMs }]) => {
-        const earlier = before[kind][key] ?? { calls: 0, totalMs: 0 };
-        const n = calls - earlier.calls;
-        return {
-          key,
-          per1000: Math.round((n / requests) * 1000 * 10) / 10,
-          meanMs: n ? round2((totalMs - earlier.totalMs) / n) : 0,
-        };
-      })
-      .filter((entry) => entry.per1000 > 0)
-      .sort((a, b) => b.per1000 - a.per1000);
-  const postgres = per('postgres');
-  const redis = per('redis');
-  const total = (list) => Math.round(list.reduce((sum, entry) => sum + entry.per1000, 0) * 10) / 10;
-  return { postgresTotal: total(postgres), redisTotal: total(redis), postgres, redis };
 }
 
 const mb = (kb) => (kb ? Math.round(kb / 1024) : null);

@@ -1,3 +1,4 @@
+import { attemptsOf, deliveriesOf } from './support/inbox-rows.js';
 import type { TestApp } from './support/test-app.js';
 import { startTestApp, uniqueId, untilEventStatus } from './support/test-app.js';
 import { runsOf, TestHandlersModule, TypedData, TypedHandler } from './support/test-handlers.js';
@@ -10,13 +11,7 @@ describe('handlers (real Postgres + Redis)', () => {
   });
   afterAll(async () => t?.close());
 
-  const deliveries = async (id: string) =>
-    (
-      await t.db.query(
-        'SELECT handler, status, attempts, last_error FROM webhook_deliveries WHERE event_id = $1 ORDER BY handler',
-        [id],
-      )
-    ).rows;
+  const deliveries = (id: string) => deliveriesOf(t.db, id, ['handler', 'status', 'attempts', 'last_error']);
   const until = (id: string, status: string) => untilEventStatus(t.db, id, status);
 
   it('discovers a handler declared in a test module and runs it once', async () => {
@@ -36,12 +31,7 @@ describe('handlers (real Postgres + Redis)', () => {
     const [delivery] = await deliveries(body.id);
     expect(delivery).toMatchObject({ handler: 'FlakyHandler', status: 'succeeded', attempts: 3 });
     expect(runsOf('FlakyHandler', externalId)).toBe(3);
-    const attempts = await t.db.query(
-      `SELECT attempt, outcome, error_message FROM webhook_delivery_attempts a
-       JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.event_id = $1 ORDER BY attempt`,
-      [body.id],
-    );
-    expect(attempts.rows).toEqual([
+    expect(await attemptsOf(t.db, body.id, { columns: ['attempt', 'outcome', 'error_message'] })).toEqual([
       { attempt: 1, outcome: 'failed', error_message: 'flaky failure 1' },
       { attempt: 2, outcome: 'failed', error_message: 'flaky failure 2' },
       { attempt: 3, outcome: 'succeeded', error_message: null },

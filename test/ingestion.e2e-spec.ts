@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { blockedEventWrites, inboxRowCounts } from './support/inbox-rows.js';
 import type { TestApp } from './support/test-app.js';
-import { startTestApp, uniqueId, waitFor } from './support/test-app.js';
+import { startTestApp, uniqueId, untilEventStatus, untilQueuesIdle, waitFor } from './support/test-app.js';
 import { runsOf, TestHandlersModule } from './support/test-handlers.js';
 
 describe('POST /webhooks (real Postgres + Redis)', () => {
@@ -48,7 +49,9 @@ describe('POST /webhooks (real Postgres + Redis)', () => {
         answered = true;
         return response;
       });
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The service got as far as its INSERT, which now waits for the lock: had it answered before
+      // committing, the answer would have come by now.
+      await waitFor(async () => (await blockedEventWrites(t.db)).length > 0, 10_000, 'the INSERT to wait on the lock');
       expect(answered).toBe(false);
       await locker.query('COMMIT');
       const { status, body } = await request;
@@ -87,7 +90,11 @@ describe('POST /webhooks (real Postgres + Redis)', () => {
     expect(second.status).toBe(200);
     expect(second.body).toEqual({ received: true, id: first.body.id, duplicate: true });
     expect(await rowsFor(externalId)).toHaveLength(1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // An event posted after the repeat has been handled, and no job is left: a second run of the
+    // repeat would have happened by now.
+    const later = await t.post({ id: uniqueId(), type: 'test.ok', data: {} });
+    await untilEventStatus(t.db, later.body.id, 'processed');
+    await untilQueuesIdle(t.app);
     expect(runsOf('OkHandler', externalId)).toBe(1);
   });
 
@@ -102,10 +109,7 @@ describe('POST /webhooks (real Postgres + Redis)', () => {
     expect(responses.filter((r) => r.body.duplicate === false)).toHaveLength(1);
     expect(await rowsFor(externalId)).toHaveLength(1);
     const [eventId] = ids;
-    await waitFor(
-      async () =>
-        (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [eventId])).rows[0].status === 'processed',
-    );
+    await untilEventStatus(t.db, eventId, 'processed');
     expect(runsOf('OkHandler', externalId)).toBe(1);
   });
 
@@ -129,11 +133,11 @@ describe('POST /webhooks (real Postgres + Redis)', () => {
   });
 
   it('refuses a body that is not the envelope with 400 naming each field, and stores nothing', async () => {
-    const before = (await t.db.query('SELECT count(*)::int AS n FROM webhook_events')).rows[0].n;
+    const before = (await inboxRowCounts(t.db)).events;
     const { status, body } = await t.post({ id: 5, data: [], created_at: 'yesterday' });
     expect(status).toBe(400);
     const text = JSON.stringify(body.message);
     for (const field of ['type', 'data', 'id', 'created_at']) expect(text).toContain(field);
-    expect((await t.db.query('SELECT count(*)::int AS n FROM webhook_events')).rows[0].n).toBe(before);
+    expect((await inboxRowCounts(t.db)).events).toBe(before);
   });
 });

@@ -1,21 +1,13 @@
-import { spawnService, waitForOutput } from './support/spawn-service.js';
+import { startService } from './support/infra/service-process.js';
 import { subscriptionCreated } from './support/provider-events.js';
 import { uniqueId, waitFor } from './support/test-app.js';
 
 /** Logs of the built service as operators read them: one JSON object per line. */
 describe('structured logs', () => {
   it('carries event id, type, handler and delivery id on the lines about an event', async () => {
-    const service = spawnService({
-      NODE_ENV: 'test', // JSON lines (development pretty-prints)
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: process.env.TEST_DATABASE_URL!,
-      REDIS_URL: process.env.TEST_REDIS_URL!,
-      QUEUE_PREFIX: `${process.env.TEST_QUEUE_PREFIX}-logging`,
-    });
+    // NODE_ENV=test (startService's default) logs JSON lines; development pretty-prints.
+    const { service, url: address } = await startService({ LOG_LEVEL: 'info' });
     try {
-      const [, address] = await waitForOutput(service, /listening on (http:\/\/\S+)/);
       // Invalid data for the example handler: its delivery dies at once, and says so in the log.
       const event = subscriptionCreated(uniqueId('sub'), { email: 'not-an-email' });
       const response = await fetch(`${address}/webhooks`, {
@@ -42,8 +34,7 @@ describe('structured logs', () => {
         msg: expect.stringContaining('email must be an email'),
       });
     } finally {
-      service.child.kill('SIGTERM');
-      await service.exited;
+      await service.terminate();
     }
   });
 });

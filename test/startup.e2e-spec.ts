@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { spawnService, waitForOutput } from './support/spawn-service.js';
+import { spawnService, waitForOutput } from './support/infra/service-process.js';
 
 /** The built service as a user starts it: `node dist/src/app/main.js` with only environment variables. */
 describe('starting the service', () => {
@@ -28,7 +28,7 @@ describe('starting the service', () => {
       service.child.kill('SIGTERM');
       expect(await service.exited).toBe(0);
     } finally {
-      service.child.kill('SIGKILL');
+      await service.kill9();
       const admin = new pg.Client({ connectionString: new URL('/postgres', server).toString() });
       await admin.connect();
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

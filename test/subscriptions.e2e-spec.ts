@@ -1,6 +1,7 @@
-import type { TestApp } from './support/test-app.js';
-import { startTestApp, uniqueId, waitFor } from './support/test-app.js';
+import { countEvents, deliveriesOf } from './support/inbox-rows.js';
 import { subscriptionChargeback, subscriptionCreated, subscriptionRefund } from './support/provider-events.js';
+import type { TestApp } from './support/test-app.js';
+import { startTestApp, uniqueId, untilEventStatus, waitFor } from './support/test-app.js';
 
 describe('example feature: subscriptions, refunds, chargebacks', () => {
   let t: TestApp;
@@ -20,13 +21,7 @@ describe('example feature: subscriptions, refunds, chargebacks', () => {
     ).rows[0];
   const allProcessed = (ids: string[]) =>
     waitFor(
-      async () =>
-        (
-          await t.db.query(
-            `SELECT count(*)::int AS n FROM webhook_events WHERE id = ANY($1) AND status = 'processed'`,
-            [ids],
-          )
-        ).rows[0].n === ids.length,
+      async () => (await countEvents(t.db, { ids, status: 'processed' })) === ids.length,
       20_000,
       'events to be processed',
     );
@@ -88,13 +83,8 @@ describe('example feature: subscriptions, refunds, chargebacks', () => {
     const sub = uniqueId('sub');
     const bad = subscriptionCreated(sub, { email: 'not-an-email', interval: 'week', amount: -1 });
     const { body } = await t.post(bad);
-    await waitFor(
-      async () =>
-        (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [body.id])).rows[0].status === 'failed',
-    );
-    const delivery = (
-      await t.db.query('SELECT status, attempts, last_error FROM webhook_deliveries WHERE event_id = $1', [body.id])
-    ).rows[0];
+    await untilEventStatus(t.db, body.id, 'failed');
+    const [delivery] = await deliveriesOf(t.db, body.id, ['status', 'attempts', 'last_error']);
     expect(delivery).toMatchObject({ status: 'dead', attempts: 1 });
     expect(delivery.last_error).toMatch(/email/);
     expect(delivery.last_error).toMatch(/interval/);

@@ -35,17 +35,22 @@ export async function waitUntilDrained(db, timeoutMs) {
   throw new Error(`the service did not finish its backlog within ${timeoutMs} ms`);
 }
 
+/** A scenario's events are told apart by their types: one type or a list. */
+const typeList = (types) => (Array.isArray(types) ? types : [types]);
+
 /**
- * Waits until no event of `type` is left unfinished, polling the (small) backlog rather than
- * counting every event of the type, so the polling itself costs Postgres next to nothing. The
- * finishing moment is then read from the rows (the latest processed_at), not from the poll.
+ * Waits until no event of `types` (one type or a list) is left unfinished, polling the (small)
+ * backlog rather than counting every event of the types, so the polling itself costs Postgres next
+ * to nothing. The finishing moment is then read from the rows (the latest processed_at), not from
+ * the poll.
  */
-export async function waitUntilProcessed(db, type, expected, timeoutMs) {
+export async function waitUntilProcessed(db, types, expected, timeoutMs) {
+  const type = typeList(types);
   const deadline = Date.now() + timeoutMs;
   let last;
   while (Date.now() < deadline) {
     const { rows } = await db.query(
-      `SELECT count(*)::int AS unfinished FROM webhook_events WHERE status IN ('received', 'queued') AND type = $1`,
+      `SELECT count(*)::int AS unfinished FROM webhook_events WHERE status IN ('received', 'queued') AND type = ANY($1::text[])`,
       [type],
     );
     last = rows[0].unfinished;
@@ -56,14 +61,14 @@ export async function waitUntilProcessed(db, type, expected, timeoutMs) {
         `SELECT count(*) FILTER (WHERE status = 'processed')::int AS processed,
                 count(*) FILTER (WHERE status = 'failed')::int AS failed,
                 count(*)::int AS events, max(processed_at) AS last_processed_at
-         FROM webhook_events WHERE type = $1`,
+         FROM webhook_events WHERE type = ANY($1::text[])`,
         [type],
       );
       if (done.events >= expected) return { at: done.last_processed_at.getTime(), ...done };
     }
     await delay(250);
   }
-  throw new Error(`${last} ${type} events were still unfinished after ${timeoutMs} ms`);
+  throw new Error(`${last} ${type.join('/')} events were still unfinished after ${timeoutMs} ms`);
 }
 
 /** The database's clock, to measure against timestamps the database wrote. */
@@ -72,8 +77,9 @@ export async function databaseNow(db) {
   return rows[0].now.getTime();
 }
 
-/** Received → processed lag of one event type, and how its deliveries ended. */
-export async function endToEndFacts(db, type) {
+/** Received → processed lag of the events of `types` (one type or a list), and how their deliveries ended. */
+export async function endToEndFacts(db, types) {
+  const type = typeList(types);
   const {
     rows: [lag],
   } = await db.query(
@@ -82,7 +88,7 @@ export async function endToEndFacts(db, type) {
             percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - received_at) * 1000) AS p99,
             max(extract(epoch FROM processed_at - received_at) * 1000) AS max,
             min(received_at) AS first_received, max(processed_at) AS last_processed
-     FROM webhook_events WHERE type = $1`,
+     FROM webhook_events WHERE type = ANY($1::text[])`,
     [type],
   );
   const {
@@ -90,10 +96,12 @@ export async function endToEndFacts(db, type) {
   } = await db.query(
     `SELECT count(*)::int AS deliveries,
             count(*) FILTER (WHERE d.status = 'succeeded' AND d.attempts = 1)::int AS succeeded_first_attempt,
+            count(*) FILTER (WHERE d.status = 'succeeded')::int AS succeeded,
+            count(*) FILTER (WHERE d.status = 'dead')::int AS dead,
             count(DISTINCT d.event_id)::int AS events_with_delivery,
             (SELECT count(*) FROM webhook_delivery_attempts a JOIN webhook_deliveries d2 ON d2.id = a.delivery_id
-               JOIN webhook_events e2 ON e2.id = d2.event_id WHERE e2.type = $1)::int AS attempts
-     FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE e.type = $1`,
+               JOIN webhook_events e2 ON e2.id = d2.event_id WHERE e2.type = ANY($1::text[]))::int AS attempts
+     FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE e.type = ANY($1::text[])`,
     [type],
   );
   return {

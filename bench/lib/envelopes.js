@@ -9,7 +9,7 @@ export function newWebhookSecret() {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
-const keyOf = (secret) => Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+export const keyOf = (secret) => Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
 
 const ID_PLACEHOLDER = '__EVENT_ID__';
 const RING_SIZE = 4096;
@@ -92,8 +92,7 @@ export class SignedEnvelopeFactory {
     this.sent = 0;
     this.unique = 0;
     this.recent = new Array(RING_SIZE);
-    this.second = 0;
-    this.timestamp = '';
+    this.clock = new SigningClock();
   }
 
   /** The next request (headers, body) and its envelope id. */
@@ -109,22 +108,30 @@ export class SignedEnvelopeFactory {
     const n = ++this.unique;
     const externalId = `${this.idPrefix}${n}`;
     const body = this.template.before + externalId + this.template.after;
-    const webhookId = `msg_${externalId}`;
-    const timestamp = this.nowSeconds();
-    const signature = createHmac('sha256', this.key).update(`${webhookId}.${timestamp}.`).update(body).digest('base64');
-    const request = {
-      externalId,
-      body,
-      headers: {
-        'content-type': 'application/json',
-        'webhook-id': webhookId,
-        'webhook-timestamp': timestamp,
-        'webhook-signature': `v1,${signature}`,
-        'user-agent': 'provider-webhooks/2.3 (bench)',
-      },
-    };
+    const request = { externalId, body, headers: this.clock.signedHeaders(this.key, externalId, body) };
     this.recent[n % RING_SIZE] = request;
     return { ...request, duplicate: false };
+  }
+}
+
+/** Standard Webhooks headers for one body; the timestamp string is built once per second. */
+export class SigningClock {
+  constructor() {
+    this.second = 0;
+    this.timestamp = '';
+  }
+
+  signedHeaders(key, externalId, body) {
+    const webhookId = `msg_${externalId}`;
+    const timestamp = this.nowSeconds();
+    const signature = createHmac('sha256', key).update(`${webhookId}.${timestamp}.`).update(body).digest('base64');
+    return {
+      'content-type': 'application/json',
+      'webhook-id': webhookId,
+      'webhook-timestamp': timestamp,
+      'webhook-signature': `v1,${signature}`,
+      'user-agent': 'provider-webhooks/2.3 (bench)',
+    };
   }
 
   nowSeconds() {

@@ -42,7 +42,11 @@ export class ServerProcess {
     const stopped = this.receive((m) => m.type === 'stopped', STOP_TIMEOUT_MS, 'to stop').catch(() => undefined);
     this.child.send({ type: 'stop' });
     this.lastStats = await stopped;
-    const exit = await Promise.race([this.exited, delay(STOP_TIMEOUT_MS).then(() => 'timeout')]);
+    // The timer is cleared once the child exits: left running it kept the bench alive for 30 s.
+    let timer;
+    const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS)));
+    const exit = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
     if (exit === 'timeout') this.child.kill('SIGKILL');
     return this.lastStats;
   }

@@ -16,6 +16,149 @@ function table(header, rows) {
 const cpuCell = (c) =>
   c ? `${n(c.generator)} + ${n(c.server)} + ${n(c.postgres)} + ${n(c.redis)} = ${n(c.total)}` : '–';
 
+const ATTRIBUTION =
+  'Attribution: the acknowledgement is charged what the ingest path writes, the `webhook_events` inserts, and ' +
+  'the statements `webhook-inbox:write-events` and `webhook-inbox:find-events`; processing is everything else ' +
+  "(the event's status updates, deliveries, attempts, the handlers' own tables; every other statement, the relay's " +
+  'polls included). Row versions = inserts + updates, from `pg_stat_user_tables` between settled reads.';
+
+const settledNote = (rv) => (rv && !rv.settled ? ' (counters not settled: some may count in the next window)' : '');
+
+/** "ack + processing = total" of a per-event split. */
+const splitCell = (split, digits = 2) =>
+  split ? `${n(split.ack, digits)} + ${n(split.processing, digits)} = ${n(split.total, digits)}` : '–';
+
+/** The end-to-end table of one scenario (the no-op run and the example mix share it). */
+function endToEndTable(e) {
+  return table(
+    [
+      'posted in s',
+      'all processed in s',
+      'events/s',
+      'ack req/s',
+      'lag p50 ms',
+      'lag p99 ms',
+      'lag max ms',
+      'succeeded on 1st attempt',
+      'failed',
+    ],
+    [
+      [
+        n(e.postedSeconds, 2),
+        n(e.processedSeconds, 2),
+        n(e.eventsPerSecond),
+        n(e.post.requestsPerSecond),
+        n(e.lagMs.p50, 1),
+        n(e.lagMs.p99, 1),
+        n(e.lagMs.max),
+        `${n(e.deliveriesSucceededFirstAttempt)} / ${n(e.acknowledged)}`,
+        n(e.failedEvents),
+      ],
+    ],
+  );
+}
+
+/** CPU and round trips per event of one end-to-end scenario, busiest round trips first. */
+function roundTripSection(out, e) {
+  const r = e.roundTripsPer1000Events;
+  if (!r) return;
+  out.push('');
+  out.push(
+    `Per event, end to end: CPU µs ${cpuCell(e.cpuMicrosPerEvent)} (generator + service + Postgres + Redis); ` +
+      `${n(r.postgresTotal / 1000, 2)} Postgres statements and ${n(r.redisTotal / 1000, 2)} Redis commands.`,
+  );
+  out.push(
+    table(
+      ['round trip', 'side', 'per 1000 events', 'mean ms'],
+      [
+        ...r.postgres.map((x) => [`pg: ${x.key}`, x.side ?? '', n(x.per1000, 1), n(x.meanMs, 2)]),
+        ...r.redis.map((x) => [`redis: ${x.key}`, 'processing', n(x.per1000, 1), n(x.meanMs, 2)]),
+      ].slice(0, 16),
+    ),
+  );
+}
+
+/** Both end-to-end scenarios in columns: speed, cost per event and the verdict. */
+function sideBySide(out, scenarios) {
+  out.push('');
+  out.push('### End to end side by side: cost per acknowledged event');
+  out.push(ATTRIBUTION);
+  out.push('');
+  const cells = (f) => scenarios.map(({ run }) => f(run));
+  const rv = (e) => e.rowVersionsPerEvent;
+  const st = (e) => e.statementsPerEvent;
+  out.push(
+    table(
+      ['', ...scenarios.map((s) => s.label)],
+      [
+        ['events acknowledged', ...cells((e) => n(e.acknowledgedIds))],
+        ['events/s end to end', ...cells((e) => n(e.eventsPerSecond))],
+        ['lag p50 / p99 ms', ...cells((e) => `${n(e.lagMs.p50, 1)} / ${n(e.lagMs.p99, 1)}`)],
+        ['failed events', ...cells((e) => n(e.failedEvents))],
+        [
+          'deliveries succeeded (1st attempt) / events',
+          ...cells(
+            (e) => `${n(e.deliveriesSucceeded)} (${n(e.deliveriesSucceededFirstAttempt)}) / ${n(e.acknowledgedIds)}`,
+          ),
+        ],
+        ['row versions / event: acknowledgement', ...cells((e) => n(rv(e)?.ack, 2))],
+        ['row versions / event: processing', ...cells((e) => n(rv(e)?.processing, 2))],
+        ['**row versions / event: total**', ...cells((e) => `**${n(rv(e)?.total, 2)}**${settledNote(rv(e))}`)],
+        ['pg statements / event: acknowledgement', ...cells((e) => n(st(e)?.ack, 3))],
+        ['pg statements / event: processing', ...cells((e) => n(st(e)?.processing, 3))],
+        ['Redis commands / event', ...cells((e) => n(st(e)?.redisCommands, 2))],
+        ['CPU µs / event (all processes)', ...cells((e) => n(e.cpuMicrosPerEvent?.total))],
+        ['exactly once / correct?', ...scenarios.map((s) => (s.run.exactlyOnce ? 'yes' : 'NO'))],
+      ],
+    ),
+  );
+  const waits = scenarios.map(({ label, run }) => {
+    const after = run.rowVersionsPerEvent?.settle?.after;
+    if (!after) return `${label}: –`;
+    const short = after.stableButShort?.unmet.reduce((sum, u) => sum + (u.atLeast - u.counted), 0);
+    return (
+      `${label}: ${n(after.ms / 1000, 1)} s` +
+      (short
+        ? ` (two agreeing reads after ${n(after.stableButShort.afterMs / 1000, 1)} s were ≥ ${n(short)} short)`
+        : '')
+    );
+  });
+  out.push('');
+  out.push(
+    `Postgres publishes these counters late (up to ~10 s for an idle connection); the read after each run waited ` +
+      `until two reads 1 s apart agreed and covered the rows the run left: ${waits.join('; ')}.`,
+  );
+  const tables = [
+    ...new Set(scenarios.flatMap(({ run }) => Object.keys(run.rowVersionsPerEvent?.tables ?? {}))),
+  ].filter((t) => scenarios.some(({ run }) => run.rowVersionsPerEvent.tables[t]?.rowVersions > 0));
+  const anyDeletes = scenarios.some(({ run }) =>
+    Object.values(run.rowVersionsPerEvent?.tables ?? {}).some((t) => t.deletes > 0),
+  );
+  out.push('');
+  out.push('Row versions per event by table: inserts, updates (of which HOT)' + (anyDeletes ? ', deletes' : '') + '.');
+  out.push(
+    table(
+      [
+        'table',
+        ...scenarios.flatMap((s) => [
+          `${s.label}: ins`,
+          `${s.label}: upd (HOT)`,
+          ...(anyDeletes ? [`${s.label}: del`] : []),
+        ]),
+      ],
+      tables.map((t) => [
+        t,
+        ...scenarios.flatMap(({ run }) => {
+          const x = run.rowVersionsPerEvent.tables[t];
+          return x
+            ? [n(x.inserts, 2), `${n(x.updates, 2)} (${n(x.hotUpdates, 2)})`, ...(anyDeletes ? [n(x.deletes, 2)] : [])]
+            : ['–', '–', ...(anyDeletes ? ['–'] : [])];
+        }),
+      ]),
+    ),
+  );
+}
+
 export function markdownReport(result) {
   const s = result.settings;
   const out = [];
@@ -70,57 +213,100 @@ export function markdownReport(result) {
       ]),
     ),
   );
+  const costed = result.throughput.filter((r) => r.perEvent);
+  if (costed.length) {
+    out.push('');
+    out.push(
+      'Per new event acknowledged by each service measurement, its warm-up and (with workers) the drain after it included ' +
+        '(acknowledgement + processing = total; the acknowledgement is the `webhook_events` inserts and the ' +
+        '`write-events`/`find-events` statements, processing the rest):',
+    );
+    out.push(
+      table(
+        [
+          'round',
+          'conns',
+          'new events',
+          'row versions / event',
+          'pg statements / event',
+          'Redis cmds / event',
+          'settled?',
+        ],
+        costed.map((r) => [
+          r.round,
+          r.connections,
+          n(r.perEvent.newEvents),
+          splitCell(r.perEvent.rowVersions),
+          splitCell(r.perEvent.statements, 3),
+          n(r.perEvent.statements.redisCommands, 2),
+          r.perEvent.rowVersions.settled ? 'yes' : 'no',
+        ]),
+      ),
+    );
+  }
   if (result.endToEnd) {
     const e = result.endToEnd;
     out.push('');
     out.push(`### End to end, ${n(e.events)} events, no-op handler`);
-    out.push(
-      table(
-        [
-          'posted in s',
-          'all processed in s',
-          'events/s',
-          'ack req/s',
-          'lag p50 ms',
-          'lag p99 ms',
-          'lag max ms',
-          'succeeded on 1st attempt',
-          'failed',
-        ],
-        [
-          [
-            n(e.postedSeconds, 2),
-            n(e.processedSeconds, 2),
-            n(e.eventsPerSecond),
-            n(e.post.requestsPerSecond),
-            n(e.lagMs.p50, 1),
-            n(e.lagMs.p99, 1),
-            n(e.lagMs.max),
-            `${n(e.deliveriesSucceededFirstAttempt)} / ${n(e.acknowledged)}`,
-            n(e.failedEvents),
-          ],
-        ],
-      ),
-    );
+    out.push(endToEndTable(e));
+    roundTripSection(out, e);
   }
-  if (result.endToEnd?.roundTripsPer1000Events) {
-    const r = result.endToEnd.roundTripsPer1000Events;
-    const c = result.endToEnd.cpuMicrosPerEvent;
+  if (result.exampleMix) {
+    const e = result.exampleMix;
+    const c = e.correctness;
     out.push('');
     out.push(
-      `Per event, end to end: CPU µs ${cpuCell(c)} (generator + service + Postgres + Redis); ` +
-        `${n(r.postgresTotal / 1000, 2)} Postgres statements and ${n(r.redisTotal / 1000, 2)} Redis commands.`,
+      `### End to end, ${n(e.events)} events, example mix: ${n(c.posted.create)} subscription_user_create, ` +
+        `${n(c.posted.refund)} refunds, ${n(c.posted.chargeback)} chargebacks (real handlers, src/subscriptions)`,
     );
     out.push(
+      `Refunds and chargebacks name a subscription created earlier in the run, ${n(c.posted.ofRecentSubscription)} ` +
+        'of them one of the 50 latest (often not processed yet).',
+    );
+    out.push(endToEndTable(e));
+    out.push('');
+    out.push('Example tables against the acknowledgements (one row per acknowledged id, written by that event):');
+    out.push(
       table(
-        ['round trip', 'per 1000 events', 'mean ms'],
         [
-          ...r.postgres.map((e) => [`pg: ${e.key}`, n(e.per1000, 1), n(e.meanMs, 2)]),
-          ...r.redis.map((e) => [`redis: ${e.key}`, n(e.per1000, 1), n(e.meanMs, 2)]),
-        ].slice(0, 16),
+          'table',
+          'acknowledged ids',
+          'rows',
+          'missing',
+          'duplicates',
+          'stored, never acked',
+          'wrong event / subscription / amount',
+          'exact?',
+        ],
+        c.tables.map((t) => [
+          t.table,
+          n(t.acknowledgedIds),
+          n(t.rows),
+          n(t.missing),
+          n(t.duplicates),
+          n(t.neverAcknowledged),
+          `${n(t.wrongEvent)} / ${n(t.wrongSubscription)} / ${n(t.wrongAmount)}`,
+          t.exact ? 'yes' : 'NO',
+        ]),
       ),
     );
+    const h = e.handlers;
+    out.push('');
+    out.push(
+      `Subscriptions whose refunded or charged-back total differs from their acknowledged refunds and chargebacks: ` +
+        `${n(c.subscriptionTotalsWrong)}. Events posted but not acknowledged: ${n(c.notAcknowledged)}. ` +
+        (h.unavailable
+          ? `Handler runs not counted (${h.unavailable}).`
+          : `Handler runs: ${n(h.runsInRun)} for ${n(h.distinctEventsInRun)} events, ${n(h.eventsRunMoreThanOnce)} ` +
+            'run more than once (a rolled-back attempt that was retried counts twice).'),
+    );
+    roundTripSection(out, e);
   }
+  const scenarios = [
+    result.endToEnd && { label: 'no-op handler', run: result.endToEnd },
+    result.exampleMix && { label: 'example mix', run: result.exampleMix },
+  ].filter(Boolean);
+  if (scenarios.length) sideBySide(out, scenarios);
   if (result.atScale) {
     const a = result.atScale;
     out.push('');

@@ -1,7 +1,9 @@
 // Child process: the real service (same createApp as main.ts, built dist/, production settings
-// from the environment the bench passes) plus the no-op bench handler. Talks to the bench over IPC.
+// from the environment the bench passes) plus the no-op bench handler, with the example feature's
+// handlers' runs counted. Talks to the bench over IPC.
 import 'reflect-metadata';
 import { callCounts } from './call-counter.js';
+import { countExampleHandlerRuns, exampleHandlerRunStats } from './example-handler-runs.js';
 import { handlerRunStats, noopHandlerModule } from './noop-handler.module.js';
 
 const distDir = process.env.BENCH_DIST_DIR;
@@ -10,6 +12,7 @@ const { loadConfig } = await import(`${distDir}/src/app/config/app-config.js`);
 
 const config = loadConfig(process.env);
 const app = await createApp(config, { extraImports: [await noopHandlerModule(distDir)] });
+await countExampleHandlerRuns(app, distDir);
 await app.listen({ port: 0, host: '127.0.0.1' });
 const { port } = app.getHttpServer().address();
 
@@ -22,11 +25,17 @@ process.on('message', async (message) => {
       monotonicMicros: Number(process.hrtime.bigint() / 1000n),
       maxRssKb: process.resourceUsage().maxRSS,
       handler: handlerRunStats(),
+      exampleHandlers: exampleHandlerRunStats(),
       calls: callCounts(),
     });
   } else if (message?.type === 'stop') {
     await app.close();
-    process.send({ type: 'stopped', maxRssKb: process.resourceUsage().maxRSS, handler: handlerRunStats() });
+    process.send({
+      type: 'stopped',
+      maxRssKb: process.resourceUsage().maxRSS,
+      handler: handlerRunStats(),
+      exampleHandlers: exampleHandlerRunStats(),
+    });
     // Exit explicitly so that --cpu-prof writes its profile even if a handle lingers.
     process.exit(0);
   }

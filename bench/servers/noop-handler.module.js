@@ -4,6 +4,8 @@
 import { Injectable, Module } from '@nestjs/common';
 
 export const BENCH_EVENT_TYPES = ['bench.noop', 'bench.e2e'];
+/** Its name in webhook_deliveries.handler (the class name). */
+export const NOOP_HANDLER_NAME = 'NoopBenchHandler';
 
 /** Runs per inbox event id. */
 export const handlerRuns = new Map();

@@ -1,7 +1,8 @@
+import { ADMIN_ENV, adminClient } from '../support/admin-client.js';
+import { AdminTestHandlersModule, failing } from '../support/admin-test-handlers.js';
+import { deliveryExists } from '../support/inbox-rows.js';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, uniqueId, untilEventStatus } from '../support/test-app.js';
-import { ADMIN_ENV, adminClient } from './support/admin-client.js';
-import { AdminTestHandlersModule, failing } from './support/admin-test-handlers.js';
 
 describe('admin: events (real Postgres + Redis)', () => {
   let t: TestApp;
@@ -214,7 +215,7 @@ describe('admin: events (real Postgres + Redis)', () => {
     expect(body.deleted).toBeGreaterThanOrEqual(1203); // other tests' old failed events may go too
     const left = await t.db.query('SELECT id FROM webhook_events WHERE type = $1 ORDER BY received_at', [type]);
     expect(left.rows.map((row) => row.id).sort()).toEqual([recentFailed, oldQueued].sort());
-    expect((await t.db.query('SELECT 1 FROM webhook_deliveries WHERE id = $1', [delivery.id])).rowCount).toBe(0);
+    expect(await deliveryExists(t.db, delivery.id)).toBe(false);
     expect(
       (await t.db.query('SELECT 1 FROM webhook_delivery_attempts WHERE delivery_id = $1', [delivery.id])).rowCount,
     ).toBe(0);

@@ -1,7 +1,7 @@
+import { ADMIN_ENV, adminClient } from '../support/admin-client.js';
+import { AdminTestHandlersModule, failing } from '../support/admin-test-handlers.js';
 import type { TestApp } from '../support/test-app.js';
-import { startTestApp, uniqueId, waitFor } from '../support/test-app.js';
-import { ADMIN_ENV, adminClient } from './support/admin-client.js';
-import { AdminTestHandlersModule, failing } from './support/admin-test-handlers.js';
+import { eventStatus, startTestApp, uniqueId, waitFor } from '../support/test-app.js';
 
 /** The value of one sample in Prometheus text, e.g. sample(text, 'x_total', {type: 'a'}). */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -34,10 +34,9 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
     const failingId = uniqueId();
     failing.add(failingId);
     failed = (await t.post({ id: failingId, type: 'admin.switchable', data: {} })).body.id;
-    const status = async (id: string) =>
-      (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
     await waitFor(
-      async () => (await status(processed)) === 'processed' && (await status(failed)) === 'failed',
+      async () =>
+        (await eventStatus(t.db, processed)) === 'processed' && (await eventStatus(t.db, failed)) === 'failed',
       15_000,
       'traffic',
     );

@@ -1,8 +1,16 @@
 import { EventReplayService } from '../../src/admin/replay/event-replay.service.js';
+import { ADMIN_ENV, adminClient } from '../support/admin-client.js';
+import { adminRunsOf, AdminTestHandlersModule, failing } from '../support/admin-test-handlers.js';
+import { attemptsOf, deliveriesOf } from '../support/inbox-rows.js';
 import type { TestApp } from '../support/test-app.js';
-import { eventStatus, startTestApp, uniqueId, untilEventStatus, waitFor } from '../support/test-app.js';
-import { ADMIN_ENV, adminClient } from './support/admin-client.js';
-import { adminRunsOf, AdminTestHandlersModule, failing } from './support/admin-test-handlers.js';
+import {
+  eventStatus,
+  startTestApp,
+  uniqueId,
+  untilEventStatus,
+  untilQueuesIdle,
+  waitFor,
+} from '../support/test-app.js';
 
 describe('admin: replay (real Postgres + Redis)', () => {
   let t: TestApp;
@@ -16,13 +24,7 @@ describe('admin: replay (real Postgres + Redis)', () => {
 
   const statusOf = (id: string) => eventStatus(t.db, id);
   const until = (id: string, status: string) => untilEventStatus(t.db, id, status);
-  const deliveries = async (id: string) =>
-    (
-      await t.db.query(
-        'SELECT handler, status, attempts, max_attempts FROM webhook_deliveries WHERE event_id = $1 ORDER BY handler',
-        [id],
-      )
-    ).rows;
+  const deliveries = (id: string) => deliveriesOf(t.db, id, ['handler', 'status', 'attempts', 'max_attempts']);
 
   /** An admin.switchable event whose SwitchableHandler delivery is dead (2 failed attempts). */
   async function failedEvent(): Promise<{ id: string; externalId: string }> {
@@ -52,12 +54,7 @@ describe('admin: replay (real Postgres + Redis)', () => {
     ]);
     expect(adminRunsOf('SwitchableHandler', event.externalId)).toBe(3);
     expect(adminRunsOf('SteadyHandler', event.externalId)).toBe(1);
-    const attempts = await t.db.query(
-      `SELECT a.attempt, a.outcome FROM webhook_delivery_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
-       WHERE d.event_id = $1 AND d.handler = 'SwitchableHandler' ORDER BY a.attempt`,
-      [event.id],
-    );
-    expect(attempts.rows).toEqual([
+    expect(await attemptsOf(t.db, event.id, { handler: 'SwitchableHandler' })).toEqual([
       { attempt: 1, outcome: 'failed' },
       { attempt: 2, outcome: 'failed' },
       { attempt: 3, outcome: 'succeeded' },
@@ -84,7 +81,11 @@ describe('admin: replay (real Postgres + Redis)', () => {
       { handler: 'SteadyHandler', reason: 'succeeded; pass all=true to run it again' },
       { handler: 'SwitchableHandler', reason: 'succeeded; pass all=true to run it again' },
     ]);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // A later event has been through the same handlers, and no job is left: a run the third replay
+    // had set off would have happened by now.
+    const later = await t.post({ id: uniqueId(), type: 'admin.switchable', data: {} });
+    await until(later.body.id, 'processed');
+    await untilQueuesIdle(t.app);
     expect(adminRunsOf('SwitchableHandler', event.externalId)).toBe(3);
   });
 

@@ -1,8 +1,8 @@
-import { SUBSCRIPTION_CACHE_TTL_MS } from '../../src/processing/event-types/event-type-policy.js';
+import { EventTypePolicy, SUBSCRIPTION_CACHE_TTL_MS } from '../../src/processing/event-types/event-type-policy.js';
+import { ADMIN_ENV, ADMIN_KEY, adminClient } from '../support/admin-client.js';
+import { AdminTestHandlersModule } from '../support/admin-test-handlers.js';
 import type { TestApp } from '../support/test-app.js';
-import { startTestApp, uniqueId, waitFor } from '../support/test-app.js';
-import { ADMIN_ENV, ADMIN_KEY, adminClient } from './support/admin-client.js';
-import { AdminTestHandlersModule } from './support/admin-test-handlers.js';
+import { eventStatus, startTestApp, uniqueId, waitFor } from '../support/test-app.js';
 
 describe('admin: subscriptions, on two replicas sharing the database', () => {
   let a: TestApp;
@@ -21,20 +21,19 @@ describe('admin: subscriptions, on two replicas sharing the database', () => {
     await Promise.all([a?.close(), b?.close()]);
   });
 
-  const statusOf = async (t: TestApp, id: string) =>
-    (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
   /** Posts one event and waits until it is finished: processed or ignored. */
   async function outcome(t: TestApp, type: string): Promise<string> {
     const { status, body } = await t.post({ id: uniqueId(), type, data: { order_id: 'o-1', quantity: 1 } });
     expect(status).toBe(200); // acknowledged whatever the list says
-    return waitFor(
+    const finished = await waitFor(
       async () => {
-        const current = await statusOf(t, body.id);
-        return ['processed', 'ignored', 'failed'].includes(current) ? current : undefined;
+        const current = await eventStatus(t.db, body.id);
+        return current && ['processed', 'ignored', 'failed'].includes(current) ? current : undefined;
       },
       15_000,
       `event ${body.id} to finish`,
     );
+    return finished!; // waitFor returns only once it is set
   }
 
   it('processes every handled type until a list is set', async () => {
@@ -76,8 +75,12 @@ describe('admin: subscriptions, on two replicas sharing the database', () => {
     // The replica that took the change applies it at once.
     expect(await outcome(a, 'admin.switchable')).toBe('ignored');
     expect(await outcome(a, 'admin.order_placed')).toBe('processed');
-    // The other one within the TTL.
-    await new Promise((resolve) => setTimeout(resolve, SUBSCRIPTION_CACHE_TTL_MS + 100));
+    // The other one within the TTL: the list its dispatch path applies is the new version.
+    await waitFor(
+      async () => (await b.app.get(EventTypePolicy).current()).version === version,
+      SUBSCRIPTION_CACHE_TTL_MS + 100,
+      'replica b to apply the new list',
+    );
     expect(await outcome(b, 'admin.switchable')).toBe('ignored');
     expect(await outcome(b, 'admin.order_placed')).toBe('processed');
     expect((await adminB.get('/admin/subscriptions')).body).toMatchObject({ version, mode: 'list' });

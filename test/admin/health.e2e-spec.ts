@@ -1,29 +1,7 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
+import { ADMIN_ENV } from '../support/admin-client.js';
+import { PrivateRedis } from '../support/infra/private-redis.js';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, waitFor } from '../support/test-app.js';
-import { ADMIN_ENV } from './support/admin-client.js';
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-/** True once something accepts TCP connections on the port (the socket is closed at once). */
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 
 const json = async (url: string) => {
   const response = await fetch(url);
@@ -47,33 +25,21 @@ describe('health: liveness and readiness (@nestjs/terminus)', () => {
   });
 
   describe('with a private Redis that is then stopped', () => {
-    let redis: ChildProcess | undefined;
+    let redis: PrivateRedis | undefined;
     let t: TestApp | undefined;
-
-    const startRedis = (port: number) =>
-      spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-        stdio: 'ignore',
-      });
 
     afterAll(async () => {
       await t?.close();
-      if (redis && redis.exitCode === null) {
-        redis.kill('SIGKILL');
-        await new Promise((resolve) => redis!.once('exit', resolve));
-      }
+      await redis?.destroy();
     });
 
     it('stays live but is not ready while Redis is gone, the metrics scrape still answers, and it is ready again when Redis is back', async () => {
-      const port = await freePort();
-      redis = startRedis(port);
-      const redisUrl = `redis://127.0.0.1:${port}`;
-      await waitFor(() => listening(port), 5000, 'redis to listen');
+      redis = await PrivateRedis.start();
       // API role: no workers, so the only Redis user is the producer connection the probe checks.
-      t = await startTestApp({ env: { ...ADMIN_ENV, REDIS_URL: redisUrl, APP_ROLE: 'api' } });
+      t = await startTestApp({ env: { ...ADMIN_ENV, REDIS_URL: redis.url, APP_ROLE: 'api' } });
       expect((await json(`${t.url}/health/ready`)).status).toBe(200);
 
-      redis.kill('SIGKILL');
-      await new Promise((resolve) => redis!.once('exit', resolve));
+      await redis.kill9();
 
       const started = Date.now();
       const ready = await json(`${t.url}/health/ready`);
@@ -93,7 +59,7 @@ describe('health: liveness and readiness (@nestjs/terminus)', () => {
       expect(text).not.toMatch(/^webhook_inbox_queue_jobs\{/m);
       expect(text).toMatch(/^webhook_inbox_events_unfinished \d+/m); // Postgres still answers
 
-      redis = startRedis(port);
+      await redis.start(); // on the same port
       await waitFor(async () => (await json(`${t!.url}/health/ready`)).status === 200, 10_000, 'ready again');
     });
   });

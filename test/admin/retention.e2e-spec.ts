@@ -1,7 +1,8 @@
 import { RetentionService } from '../../src/ops/retention/retention.service.js';
+import { ADMIN_ENV } from '../support/admin-client.js';
+import { countEvents, deliveryExists } from '../support/inbox-rows.js';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, uniqueId } from '../support/test-app.js';
-import { ADMIN_ENV } from './support/admin-client.js';
 
 describe('retention: processed and ignored events older than RETENTION_DAYS', () => {
   let t: TestApp;
@@ -21,9 +22,7 @@ describe('retention: processed and ignored events older than RETENTION_DAYS', ()
     );
     return rows.map((row) => row.id);
   }
-  const countOf = async (type: string, status: string) =>
-    (await t.db.query('SELECT count(*)::int AS n FROM webhook_events WHERE type = $1 AND status = $2', [type, status]))
-      .rows[0].n;
+  const countOf = (type: string, status: string) => countEvents(t.db, { type, status });
 
   it('deletes them in batches with their deliveries, keeps failed and recent ones, and skips rows another transaction holds', async () => {
     const type = `retention.${uniqueId('t')}`.slice(0, 100);
@@ -55,7 +54,7 @@ describe('retention: processed and ignored events older than RETENTION_DAYS', ()
     expect((await t.db.query('SELECT 1 FROM webhook_events WHERE id = $1', [oldProcessed[1]])).rowCount).toBe(1);
     expect(await countOf(type, 'ignored')).toBe(0);
     expect(await countOf(type, 'failed')).toBe(5);
-    expect((await t.db.query('SELECT 1 FROM webhook_deliveries WHERE id = $1', [delivery.id])).rowCount).toBe(0);
+    expect(await deliveryExists(t.db, delivery.id)).toBe(false);
 
     // The next pass takes the row that was locked.
     await t.app.get(RetentionService).purgeExpired();

@@ -5,13 +5,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSendWebhookCli } from '../../src/admin/test-webhook/send-webhook-cli.js';
+import { ADMIN_ENV, adminClient } from '../support/admin-client.js';
+import { adminRunsOf, AdminTestHandlersModule } from '../support/admin-test-handlers.js';
+import { inboxRowCounts } from '../support/inbox-rows.js';
+import { newSecret } from '../support/signing.js';
 import type { TestApp } from '../support/test-app.js';
-import { startTestApp, waitFor } from '../support/test-app.js';
-import { ADMIN_ENV, adminClient } from './support/admin-client.js';
-import { adminRunsOf, AdminTestHandlersModule } from './support/admin-test-handlers.js';
+import { startTestApp, untilEventStatus } from '../support/test-app.js';
 
-const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
-const OTHER_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+const SECRET = newSecret();
+const OTHER_SECRET = newSecret();
 
 describe('test webhook: POST /admin/test-webhook and npm run webhook:send (signed, over the network)', () => {
   let t: TestApp;
@@ -31,8 +33,7 @@ describe('test webhook: POST /admin/test-webhook and npm run webhook:send (signe
   const event = async (id: string) =>
     (await t.db.query('SELECT external_id, type, status, payload, headers FROM webhook_events WHERE id = $1', [id]))
       .rows[0];
-  const processedSoon = (id: string) =>
-    waitFor(async () => (await event(id))?.status === 'processed', 15_000, `event ${id} to be processed`);
+  const processedSoon = (id: string) => untilEventStatus(t.db, id, 'processed');
 
   it('signs a test event with the configured secret, sends it to the service and says where to find it', async () => {
     const { status, body } = await admin.post('/admin/test-webhook', {
@@ -71,15 +72,15 @@ describe('test webhook: POST /admin/test-webhook and npm run webhook:send (signe
   it('defaults to a test type with empty data, stored as ignored when nothing handles it', async () => {
     const { body } = await admin.post('/admin/test-webhook'); // no body at all
     expect(body).toMatchObject({ accepted: true, status: 200 });
-    await waitFor(async () => (await event(body.eventId))?.status === 'ignored');
+    await untilEventStatus(t.db, body.eventId, 'ignored');
     expect((await event(body.eventId)).type).toBe('webhook_inbox.test');
   });
 
   it('refuses a bad type or non-object data with a 400, sending nothing', async () => {
-    const before = (await t.db.query('SELECT count(*)::int AS n FROM webhook_events')).rows[0].n;
+    const before = (await inboxRowCounts(t.db)).events;
     expect((await admin.post('/admin/test-webhook', { type: 'no spaces' })).status).toBe(400);
     expect((await admin.post('/admin/test-webhook', { type: 'a', data: [1] })).status).toBe(400);
-    expect((await t.db.query('SELECT count(*)::int AS n FROM webhook_events')).rows[0].n).toBe(before);
+    expect((await inboxRowCounts(t.db)).events).toBe(before);
   });
 
   it('reports an unreachable PUBLIC_URL instead of failing', async () => {

@@ -2,10 +2,10 @@ import { jest } from '@jest/globals';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ADMIN_ENV, ADMIN_KEY } from '../admin/support/admin-client.js';
-import { AdminTestHandlersModule, failing } from '../admin/support/admin-test-handlers.js';
+import { ADMIN_ENV, ADMIN_KEY } from '../support/admin-client.js';
+import { AdminTestHandlersModule, failing } from '../support/admin-test-handlers.js';
 import type { TestApp } from '../support/test-app.js';
-import { startTestApp, uniqueId, waitFor } from '../support/test-app.js';
+import { startTestApp, uniqueId, untilEventStatus } from '../support/test-app.js';
 
 /** Debian's Chromium (`apt-get install chromium`); playwright-core never downloads a browser here. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -42,16 +42,13 @@ describeWithChromium('in a real browser: Swagger UI and Bull Board', () => {
     failing.add(failedExternalId);
     failedEventId = (await t.post({ id: failedExternalId, type: 'admin.switchable', data: { from: 'browser test' } }))
       .body.id;
-    await waitFor(async () => (await statusOf(failedEventId)) === 'failed', 15_000, 'the event to fail');
+    await untilEventStatus(t.db, failedEventId, 'failed');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
   });
   afterAll(async () => {
     await browser?.close();
     await t?.close();
   });
-
-  const statusOf = async (id: string) =>
-    (await t.db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
 
   /** The Swagger UI block of one operation, opened, in "Try it out" mode. */
   async function tryOut(page: Page, method: string, path: string) {
@@ -109,11 +106,7 @@ describeWithChromium('in a real browser: Swagger UI and Bull Board', () => {
       expect(replayed.body).toContain('"previousStatus": "dead"');
       await replay.scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(ARTIFACTS, 'swagger-replay.png') });
-      await waitFor(
-        async () => (await statusOf(failedEventId)) === 'processed',
-        15_000,
-        'the replayed event to be processed',
-      );
+      await untilEventStatus(t.db, failedEventId, 'processed');
       expect(problems).toEqual([]);
     } finally {
       await context.close();

@@ -1,9 +1,10 @@
 import {
+  envelope,
   subscriptionChargeback,
   subscriptionCreated,
   subscriptionRefund,
   type Envelope,
-} from './infra/subscription-events.js';
+} from '../support/provider-events.js';
 
 export type FinalStatus = 'processed' | 'failed' | 'ignored';
 
@@ -45,30 +46,22 @@ export function buildPlan(run: string, subscriptions: number, duplicateShare: nu
     const refunded = 100 + Math.floor(rnd() * 900);
     const chargedBack = 100 + Math.floor(rnd() * 900);
     totals.set(sub, { refunded, chargedBack });
-    events.push({ envelope: subscriptionCreated(`evt_${run}_c${i}`, sub, 1999), expected: 'processed' });
+    events.push({ envelope: subscriptionCreated(sub, {}, `evt_${run}_c${i}`), expected: 'processed' });
     events.push({
-      envelope: subscriptionRefund(`evt_${run}_r${i}`, sub, `re_${run}_${i}`, refunded),
+      envelope: subscriptionRefund(sub, `re_${run}_${i}`, refunded, `evt_${run}_r${i}`),
       expected: 'processed',
     });
     events.push({
-      envelope: subscriptionChargeback(`evt_${run}_b${i}`, sub, `cb_${run}_${i}`, chargedBack),
+      envelope: subscriptionChargeback(sub, `cb_${run}_${i}`, chargedBack, `evt_${run}_b${i}`),
       expected: 'processed',
     });
   }
   const extras = Math.max(10, Math.round(subscriptions * 0.03));
   for (let i = 0; i < extras; i++) {
-    const poison = subscriptionRefund(`evt_${run}_p${i}`, `sub_${run}_poison_${i}`, `re_${run}_poison_${i}`, 100);
+    const poison = subscriptionRefund(`sub_${run}_poison_${i}`, `re_${run}_poison_${i}`, 100, `evt_${run}_p${i}`);
     poison.data.currency = 'euros'; // not an ISO 4217 code: the DTO refuses it, permanently
     events.push({ envelope: poison, expected: 'failed' });
-    events.push({
-      envelope: {
-        id: `evt_${run}_u${i}`,
-        type: 'chaos.nobody_listens',
-        created_at: new Date().toISOString(),
-        data: { i },
-      },
-      expected: 'ignored',
-    });
+    events.push({ envelope: envelope(`evt_${run}_u${i}`, 'chaos.nobody_listens', { i }), expected: 'ignored' });
   }
 
   const sends = shuffle(

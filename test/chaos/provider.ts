@@ -1,6 +1,6 @@
-import { signWebhook } from '../../src/shared/signature/standard-webhooks.verifier.js';
-import type { Envelope } from './infra/subscription-events.js';
-import { sleep } from './infra/ports.js';
+import type { Envelope } from '../support/provider-events.js';
+import { signedHeaders } from '../support/signing.js';
+import { sleep } from '../support/wait.js';
 
 export interface SendRecord {
   /** ms since the run started, when the request was sent. */
@@ -79,19 +79,14 @@ export class Provider {
     id: string,
     body: string,
   ): Promise<{ status: number; retryAfterMs?: number; inboxId?: string }> {
-    const timestamp = Math.floor(Date.now() / 1000);
     const started = Date.now();
     const record = (status: number) =>
       this.sends.push({ at: started - this.startedAt, ms: Date.now() - started, status, api });
     try {
       const response = await fetch(`${this.apis[api]}/webhooks`, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': id,
-          'webhook-timestamp': String(timestamp),
-          'webhook-signature': signWebhook(this.secret, id, timestamp, body),
-        },
+        // Every try signed afresh (a new timestamp), under the event's one webhook-id.
+        headers: { 'content-type': 'application/json', ...signedHeaders(this.secret, body, { id }) },
         body,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });

@@ -11,16 +11,18 @@
  *
  * CHAOS_SUBSCRIPTIONS (default 1000: three events each) and CHAOS_SEED replay a run.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { installEffectLog } from './infra/effect-log.js';
-import { freePort, pollUntil, sleep } from './infra/ports.js';
-import { PrivatePostgres } from './infra/private-postgres.js';
-import { PrivateRedis } from './infra/private-redis.js';
-import { ServiceProcess } from './infra/service-process.js';
+import { countEvents } from '../support/inbox-rows.js';
+import { installEffectLog } from '../support/infra/effect-log.js';
+import { freePort } from '../support/infra/ports.js';
+import { PrivatePostgres } from '../support/infra/private-postgres.js';
+import { PrivateRedis } from '../support/infra/private-redis.js';
+import { RestartableService } from '../support/infra/service-process.js';
+import { newSecret } from '../support/signing.js';
+import { sleep, waitFor } from '../support/wait.js';
 import { buildPlan, random } from './plan.js';
 import { Provider, type SendRecord } from './provider.js';
 import { type Check, verify } from './verify.js';
@@ -46,7 +48,7 @@ const t0 = Date.now();
 const since = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s`;
 const log = (message: string) => console.log(`[${since()}] ${message}`);
 
-const services: ServiceProcess[] = [];
+const services: RestartableService[] = [];
 let postgres: PrivatePostgres | undefined;
 let redis: PrivateRedis | undefined;
 const logDir = mkdtempSync(join(tmpdir(), 'webhook-inbox-chaos-'));
@@ -71,7 +73,7 @@ async function main(): Promise<number> {
   const db = new pg.Pool({ connectionString: postgres.url('inbox'), max: 3 });
   db.on('error', () => undefined); // its idle connections die with the server on purpose
 
-  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const secret = newSecret();
   const env = {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
@@ -84,10 +86,10 @@ async function main(): Promise<number> {
   };
   const ports = await Promise.all([1, 2, 3, 4].map(() => freePort()));
   const [api1, api2, worker1, worker2] = [
-    new ServiceProcess('api-1', ports[0], { ...env, APP_ROLE: 'api' }, logDir),
-    new ServiceProcess('api-2', ports[1], { ...env, APP_ROLE: 'api' }, logDir),
-    new ServiceProcess('worker-1', ports[2], { ...env, APP_ROLE: 'worker' }, logDir),
-    new ServiceProcess('worker-2', ports[3], { ...env, APP_ROLE: 'worker' }, logDir),
+    new RestartableService('api-1', ports[0], { ...env, APP_ROLE: 'api' }, logDir),
+    new RestartableService('api-2', ports[1], { ...env, APP_ROLE: 'api' }, logDir),
+    new RestartableService('worker-1', ports[2], { ...env, APP_ROLE: 'worker' }, logDir),
+    new RestartableService('worker-2', ports[3], { ...env, APP_ROLE: 'worker' }, logDir),
   ];
   services.push(api1, api2, worker1, worker2);
   await worker1.start(); // creates the database and runs the migrations
@@ -103,13 +105,8 @@ async function main(): Promise<number> {
 
   log('waiting for every event to reach a final state');
   const drainStart = Date.now();
-  await pollUntil(
-    async () => {
-      const { rows } = await db.query(
-        `SELECT count(*)::int AS n FROM webhook_events WHERE status IN ('received', 'queued')`,
-      );
-      return rows[0].n === 0;
-    },
+  await waitFor(
+    async () => (await countEvents(db, { status: ['received', 'queued'] })) === 0,
     DRAIN_TIMEOUT_MS,
     'every event to reach a final state',
     500,
@@ -138,7 +135,7 @@ async function injectFaults(
   start: number,
   provider: Provider,
   db: pg.Pool,
-  p: Record<'api1' | 'api2' | 'worker1' | 'worker2', ServiceProcess>,
+  p: Record<'api1' | 'api2' | 'worker1' | 'worker2', RestartableService>,
 ): Promise<Fault[]> {
   const faults: Fault[] = [];
   const at = async (ms: number) => {
@@ -204,7 +201,7 @@ async function injectFaults(
   const pgRestart = Date.now() - start;
   await postgres!.start();
   log('Postgres restarted (crash recovery)');
-  const firstAck = await pollUntil(
+  const firstAck = await waitFor(
     () => provider.sends.find((send) => send.at >= pgRestart && send.status === 200),
     20_000,
     'a 2xx after Postgres returned',
@@ -282,16 +279,9 @@ async function injectFaults(
 
 /** How long after Redis returned until no event received before that moment is still un-queued. */
 async function relayCatchUp(db: pg.Pool, back: Date): Promise<{ backlog: number; ms: number }> {
-  const waiting = async () =>
-    Number(
-      (
-        await db.query(`SELECT count(*) AS n FROM webhook_events WHERE status = 'received' AND received_at < $1`, [
-          back,
-        ])
-      ).rows[0].n,
-    );
+  const waiting = () => countEvents(db, { status: 'received', receivedBefore: back });
   const backlog = await waiting();
-  await pollUntil(async () => (await waiting()) === 0, 20_000, 'the relay to queue the Redis-outage backlog', 200);
+  await waitFor(async () => (await waiting()) === 0, 20_000, 'the relay to queue the Redis-outage backlog', 200);
   return { backlog, ms: Date.now() - back.getTime() };
 }
 

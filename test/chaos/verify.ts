@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { countEvents } from '../support/inbox-rows.js';
 import type { Plan } from './plan.js';
 import type { Provider } from './provider.js';
 
@@ -43,8 +44,8 @@ export async function verify(db: pg.Client, plan: Plan, provider: Provider): Pro
   );
 
   // 2. Every event reached its final state, and the right one.
-  const unfinished = await one(db, `SELECT count(*) AS n FROM webhook_events WHERE status IN ('received', 'queued')`);
-  const total = await one(db, `SELECT count(*) AS n FROM webhook_events`);
+  const unfinished = await countEvents(db, { status: ['received', 'queued'] });
+  const total = await countEvents(db);
   check(
     'every stored event reached a final state',
     unfinished === 0,

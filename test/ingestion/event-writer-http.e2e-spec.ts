@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { EventWriter } from '../../src/ingress/event-writer.js';
+import { blockedEventWrites, storedIds } from '../support/inbox-rows.js';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, uniqueId, waitFor } from '../support/test-app.js';
 
@@ -19,20 +20,10 @@ describe('POST /webhooks when a write batch fails (real Postgres)', () => {
   });
   afterAll(async () => t?.close());
 
-  /** The service's backends whose batch INSERT waits for the table lock. */
-  const waitingWrites = async () =>
-    (
-      await t.db.query<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity
-         WHERE datname = current_database() AND application_name = 'webhook-inbox'
-           AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO webhook_events%'`,
-      )
-    ).rows.map((row) => row.pid);
-
   const killWaitingWrites = async (count: number, what: string) => {
     const pids = await waitFor(
       async () => {
-        const waiting = await waitingWrites();
+        const waiting = await blockedEventWrites(t.db);
         return waiting.length === count ? waiting : undefined;
       },
       15_000,
@@ -41,13 +32,7 @@ describe('POST /webhooks when a write batch fails (real Postgres)', () => {
     await t.db.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
   };
 
-  const stored = async (ids: string[]) => {
-    const { rows } = await t.db.query<{ id: string; external_id: string }>(
-      'SELECT id, external_id FROM webhook_events WHERE external_id = ANY($1::text[])',
-      [ids],
-    );
-    return new Map(rows.map((row) => [row.external_id, row.id]));
-  };
+  const stored = (ids: string[]) => storedIds(t.db, ids);
 
   it('answers 503 with Retry-After to every request of a failed batch, stores none, and serves the next ones', async () => {
     const locker: pg.PoolClient = await t.db.connect();

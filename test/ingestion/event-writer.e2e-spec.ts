@@ -6,6 +6,7 @@ import { runMigrationsLocked } from '../../src/database/database-setup.js';
 import { EventStore } from '../../src/inbox/store/event.store.js';
 import { resolveInboxOptions } from '../../src/inbox/webhook-inbox.options.js';
 import { EventToWrite, EventWriter, UnstorableEventError, WriteResult } from '../../src/ingress/event-writer.js';
+import { storedIds as storedIdsIn } from '../support/inbox-rows.js';
 import { uniqueId, waitFor } from '../support/test-app.js';
 
 /**
@@ -36,7 +37,7 @@ function writerOn(pool: pg.Pool, maxBatchSize: number, maxConcurrentBatches: num
     redisUrl: 'redis://unused',
     ingestion: { maxBatchSize, maxConcurrentBatches },
   });
-  return new EventWriter(new EventStore(pool), options);
+  return new EventWriter(new EventStore(pool, pool), options);
 }
 
 type Settled = { status: 'fulfilled'; value: WriteResult } | { status: 'rejected'; reason: unknown };
@@ -66,13 +67,7 @@ describe('EventWriter: group commit (real Postgres)', () => {
     ...extra,
   });
 
-  const storedIds = async (externalIds: string[]) => {
-    const { rows } = await db.query<{ id: string; external_id: string }>(
-      'SELECT id, external_id FROM webhook_events WHERE external_id = ANY($1::text[])',
-      [externalIds],
-    );
-    return new Map(rows.map((row) => [row.external_id, row.id]));
-  };
+  const storedIds = (externalIds: string[]) => storedIdsIn(db, externalIds);
 
   beforeAll(async () => {
     const dataSource = await new DataSource(dataSourceOptions(process.env.TEST_DATABASE_URL!)).initialize();

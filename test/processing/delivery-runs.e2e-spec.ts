@@ -27,7 +27,11 @@ describe('delivery runs', () => {
     gated = t.app.get(WebhookHandlerRegistry).get('GatedHandler')!;
     parallel = t.app.get(WebhookHandlerRegistry).get('ParallelGatedHandler')!;
   });
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    // Leave no half-run deliveries behind for the relays of later suites sharing the database.
+    await t?.db.query(`DELETE FROM webhook_events WHERE type IN ('test.gated', 'test.gated_parallel')`);
+    await t?.close();
+  });
 
   /** Committed gated events with their deliveries planned; returns [provider id, inbox id] pairs. */
   const plannedEvents = async (count: number, type = 'test.gated') => {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { ServiceProcess } from '../support/spawn-service.js';
-import { waitFor } from '../support/test-app.js';
-import { subscriptionCreated } from '../chaos/infra/subscription-events.js';
-import { freshDatabase, type FreshDatabase } from './support/fresh-database.js';
-import { installEffectLog } from '../chaos/infra/effect-log.js';
-import { holdSubscriptionLock, queuePrefix, startService } from './support/service-process.js';
+import { deliveriesOf } from '../support/inbox-rows.js';
+import { installEffectLog } from '../support/infra/effect-log.js';
+import { freshDatabase, type FreshDatabase } from '../support/infra/fresh-database.js';
+import { startService, type ServiceProcess } from '../support/infra/service-process.js';
+import { subscriptionCreated } from '../support/provider-events.js';
+import { queuePrefix } from '../support/run-env.js';
+import { untilEventStatus, waitFor } from '../support/test-app.js';
+import { holdSubscriptionLock } from './support/subscription-lock.js';
 
 /**
  * kill -9 of a worker in the middle of a (transactional) handler: BullMQ's stalled-job recovery
@@ -19,14 +21,13 @@ describe('a worker killed mid-handler', () => {
     database = await freshDatabase('crash');
   });
   afterAll(async () => {
-    for (const service of services) service.child.kill('SIGKILL');
-    await Promise.all(services.map((service) => service.exited));
+    await Promise.all(services.map((service) => service.kill9()));
     await database?.drop();
   });
 
   it('is run again by another worker, and its effect commits exactly once', async () => {
     const prefix = queuePrefix('crash');
-    const first = await startService(database.url, prefix, { APP_ROLE: 'all' });
+    const first = await startService({ DATABASE_URL: database.url, QUEUE_PREFIX: prefix, APP_ROLE: 'all' });
     services.push(first.service);
     await installEffectLog(database.db);
 
@@ -35,35 +36,26 @@ describe('a worker killed mid-handler', () => {
     const response = await fetch(`${first.url}/webhooks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(subscriptionCreated(`evt_${randomUUID()}`, subscriptionId)),
+      body: JSON.stringify(subscriptionCreated(subscriptionId)),
     });
     expect(response.status).toBe(200);
     const eventId = ((await response.json()) as { id: string }).id;
     await waitFor(() => lock.someoneWaits(), 10_000, 'the handler to be mid-transaction');
 
-    first.service.child.kill('SIGKILL');
-    await first.service.exited;
-    const second = await startService(database.url, prefix, { APP_ROLE: 'worker' });
+    await first.service.kill9();
+    const second = await startService({ DATABASE_URL: database.url, QUEUE_PREFIX: prefix, APP_ROLE: 'worker' });
     services.push(second.service);
     await lock.release();
 
     const recoveredWithin = Date.now();
-    await waitFor(
-      async () =>
-        (await database.db.query(`SELECT status FROM webhook_events WHERE id = $1`, [eventId])).rows[0].status ===
-        'processed',
-      40_000,
-      'the event to be processed by the second worker',
-    ).catch((error: Error) => {
+    await untilEventStatus(database.db, eventId, 'processed', 40_000).catch((error: Error) => {
       throw new Error(`${error.message}\n--- second worker ---\n${second.service.output()}`);
     });
     // Stalled-job recovery, not the relay's one-minute fallback.
     expect(Date.now() - recoveredWithin).toBeLessThan(30_000);
-    const { rows: deliveries } = await database.db.query(
-      `SELECT handler, status, attempts FROM webhook_deliveries WHERE event_id = $1`,
-      [eventId],
-    );
-    expect(deliveries).toEqual([{ handler: 'SubscriptionCreatedHandler', status: 'succeeded', attempts: 2 }]);
+    expect(await deliveriesOf(database.db, eventId)).toEqual([
+      { handler: 'SubscriptionCreatedHandler', status: 'succeeded', attempts: 2 },
+    ]);
     const { rows: effects } = await database.db.query(`SELECT tbl FROM effect_log WHERE event_id = $1`, [eventId]);
     expect(effects).toEqual([{ tbl: 'subscriptions' }]);
     const { rows: subscriptions } = await database.db.query(

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { ServiceProcess } from '../support/spawn-service.js';
+import { countEvents, deliveriesOf } from '../support/inbox-rows.js';
+import { freshDatabase, type FreshDatabase } from '../support/infra/fresh-database.js';
+import { canConnect } from '../support/infra/ports.js';
+import { startService, waitForOutput, type ServiceProcess } from '../support/infra/service-process.js';
+import { subscriptionCreated } from '../support/provider-events.js';
+import { startSlowPost } from '../support/raw-http.js';
 import { waitFor } from '../support/test-app.js';
-import { sleep } from '../chaos/infra/ports.js';
-import { subscriptionCreated } from '../chaos/infra/subscription-events.js';
-import { freshDatabase, type FreshDatabase } from './support/fresh-database.js';
-import { holdSubscriptionLock, queuePrefix, startService, startSlowPost } from './support/service-process.js';
+import { holdSubscriptionLock } from './support/subscription-lock.js';
 
 /**
  * SIGTERM during a deploy: new requests get 503 (the provider retries them elsewhere), a request
@@ -19,8 +21,7 @@ describe('SIGTERM', () => {
     database = await freshDatabase('shutdown');
   });
   afterAll(async () => {
-    service?.child.kill('SIGKILL');
-    await service?.exited;
+    await service?.kill9();
     await database?.drop();
   });
 
@@ -32,7 +33,8 @@ describe('SIGTERM', () => {
     });
 
   it('drains the in-flight request and the running handler, refuses new requests, and exits 0', async () => {
-    const started = await startService(database.url, queuePrefix('shutdown'), {
+    const started = await startService({
+      DATABASE_URL: database.url,
       APP_ROLE: 'all',
       SHUTDOWN_GRACE_MS: '10000',
     });
@@ -43,21 +45,32 @@ describe('SIGTERM', () => {
     // A handler mid-transaction…
     const subscriptionId = `sub_${randomUUID()}`;
     const lock = await holdSubscriptionLock(database.db, subscriptionId);
-    const running = await post(started.url, subscriptionCreated(`evt_${randomUUID()}`, subscriptionId));
+    const running = await post(started.url, subscriptionCreated(subscriptionId));
     const runningId = ((await running.json()) as { id: string }).id;
     await waitFor(() => lock.someoneWaits(), 10_000, 'the handler to be mid-transaction');
     // …and a request whose body is still arriving.
-    const inFlightId = `evt_${randomUUID()}`;
-    const inFlight = startSlowPost(started.url, JSON.stringify(subscriptionCreated(inFlightId, `sub_${randomUUID()}`)));
-    await sleep(300);
+    const inFlightEvent = subscriptionCreated(`sub_${randomUUID()}`);
+    const inFlight = startSlowPost(started.url, JSON.stringify(inFlightEvent));
+    await inFlight.started();
 
     service.child.kill('SIGTERM');
-    await sleep(300);
-    const late = await post(started.url, subscriptionCreated(`evt_late_${randomUUID()}`, `sub_${randomUUID()}`));
+    await waitForOutput(service, /SIGTERM received: stopping/);
+    const lateEvent = subscriptionCreated(`sub_${randomUUID()}`);
+    const late = await post(started.url, lateEvent);
     expect(late.status).toBe(503);
 
     await lock.release(); // the handler finishes well within the grace period
-    await sleep(1500);
+    // Everything but the in-flight request is done: the handler's delivery succeeded, and the server
+    // stopped listening (which the shutdown does once the workers have closed). Only that request
+    // keeps the process now: had the shutdown not waited for it, the process would be gone.
+    const port = Number(new URL(started.url).port);
+    await waitFor(
+      async () =>
+        (await deliveriesOf(database.db, runningId, ['status']))[0]?.status === 'succeeded' &&
+        !(await canConnect(port)),
+      10_000,
+      'the handler to finish and the server to stop listening',
+    );
     expect(exitCode).toBeUndefined(); // still waiting for the request it had started
     inFlight.finish();
     const answer = await inFlight.answer;
@@ -65,18 +78,10 @@ describe('SIGTERM', () => {
     expect(JSON.parse(answer.body)).toMatchObject({ received: true, duplicate: false });
 
     expect(await service.exited).toBe(0);
-    const { rows: stored } = await database.db.query(`SELECT external_id FROM webhook_events WHERE external_id = $1`, [
-      inFlightId,
+    expect(await countEvents(database.db, { externalIds: [inFlightEvent.id] })).toBe(1);
+    expect(await deliveriesOf(database.db, runningId, ['status', 'attempts'])).toEqual([
+      { status: 'succeeded', attempts: 1 },
     ]);
-    expect(stored).toHaveLength(1);
-    const { rows: deliveries } = await database.db.query(
-      `SELECT status, attempts FROM webhook_deliveries WHERE event_id = $1`,
-      [runningId],
-    );
-    expect(deliveries).toEqual([{ status: 'succeeded', attempts: 1 }]);
-    const { rows: late503 } = await database.db.query(
-      `SELECT count(*)::int AS n FROM webhook_events WHERE external_id LIKE 'evt_late_%'`,
-    );
-    expect(late503[0].n).toBe(0);
+    expect(await countEvents(database.db, { externalIds: [lateEvent.id] })).toBe(0);
   }, 60_000);
 });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { attemptsOf } from '../support/inbox-rows.js';
+import { freshDatabase, type FreshDatabase } from '../support/infra/fresh-database.js';
 import type { TestApp } from '../support/test-app.js';
-import { startTestApp, waitFor } from '../support/test-app.js';
-import { freshDatabase, type FreshDatabase } from './support/fresh-database.js';
+import { startTestApp, untilEventStatus } from '../support/test-app.js';
 import { ReliabilityHandlersModule, runsOf } from './support/reliability-handlers.js';
 
 /** A hung handler is failed by its timeout and retried; a poison event never holds up the others. */
@@ -20,14 +21,7 @@ describe('handler timeout and poison events', () => {
 
   const event = async (id: string) =>
     (await database.db.query(`SELECT status, processed_at FROM webhook_events WHERE id = $1`, [id])).rows[0];
-  const attempts = async (id: string) =>
-    (
-      await database.db.query(
-        `SELECT a.attempt, a.outcome FROM webhook_delivery_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
-         WHERE d.event_id = $1 ORDER BY a.attempt`,
-        [id],
-      )
-    ).rows;
+  const attempts = (id: string) => attemptsOf(database.db, id);
 
   it('fails a hung attempt at its timeout and retries it, while the same one-at-a-time handler keeps working', async () => {
     const hungId = `hang_${randomUUID()}`;
@@ -36,11 +30,7 @@ describe('handler timeout and poison events', () => {
       [1, 2, 3].map((i) => t.post({ id: `after_hang_${i}_${randomUUID()}`, type: 'test.hang', data: {} })),
     );
 
-    await waitFor(
-      async () => (await event(hung.body.id))?.status === 'processed',
-      15_000,
-      'the hung event to be processed',
-    );
+    await untilEventStatus(database.db, hung.body.id, 'processed');
     expect(await attempts(hung.body.id)).toEqual([
       { attempt: 1, outcome: 'timed_out' },
       { attempt: 2, outcome: 'succeeded' },
@@ -55,7 +45,7 @@ describe('handler timeout and poison events', () => {
       [1, 2, 3, 4, 5].map((i) => t.post({ id: `healthy_${i}_${randomUUID()}`, type: 'test.poison', data: {} })),
     );
 
-    await waitFor(async () => (await event(poison.body.id))?.status === 'failed', 20_000, 'the poison event to fail');
+    await untilEventStatus(database.db, poison.body.id, 'failed', 20_000);
     const poisonDone: Date = (await event(poison.body.id)).processed_at;
     for (const { body } of healthy) {
       const done = await event(body.id);

@@ -1,13 +1,14 @@
 import type { Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { InboxQueues } from '../../src/inbox/inbox-queues.js';
 import { InboxWorkers } from '../../src/processing/delivery/inbox-workers.js';
-import { PrivatePostgres } from '../chaos/infra/private-postgres.js';
-import { PrivateRedis } from '../chaos/infra/private-redis.js';
-import { sleep } from '../chaos/infra/ports.js';
+import { countEvents, deliveriesOf } from '../support/inbox-rows.js';
+import { PrivatePostgres } from '../support/infra/private-postgres.js';
+import { PrivateRedis } from '../support/infra/private-redis.js';
 import type { TestApp } from '../support/test-app.js';
-import { startTestApp, waitFor } from '../support/test-app.js';
+import { startTestApp, untilEventStatus, waitFor } from '../support/test-app.js';
 import { gate, ReliabilityHandlersModule, runsOf } from './support/reliability-handlers.js';
 
 /**
@@ -46,8 +47,19 @@ describe('Postgres outage (private cluster)', () => {
 
   const workers = () => t.app.get(InboxWorkers);
   const queues = () => t.app.get(InboxQueues);
-  const eventStatus = async (id: string) =>
-    (await db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
+  /**
+   * Connections blocked in Redis waiting for a job to arrive (BZPOPMIN): workers whose fetch loop
+   * still runs. The suite's Redis serves only this app.
+   */
+  const fetchingWorkers = async () => {
+    const client = new Redis(redis.url);
+    try {
+      const list = (await client.client('LIST')) as string;
+      return list.split('\n').filter((line) => /\bflags=\S*b/.test(line)).length;
+    } finally {
+      client.disconnect();
+    }
+  };
   const restart = async () => {
     await postgres.start();
     await waitFor(async () => !workers().paused, 10_000, 'the workers to resume');
@@ -74,9 +86,7 @@ describe('Postgres outage (private cluster)', () => {
       'a 200',
     );
     expect(accepted!.body).toMatchObject({ received: true, duplicate: false });
-    expect(
-      (await db.query('SELECT count(*)::int AS n FROM webhook_events WHERE external_id = $1', [id])).rows[0].n,
-    ).toBe(1);
+    expect(await countEvents(db, { externalIds: [id] })).toBe(1);
   }, 60_000);
 
   it('pauses the workers while Postgres is down: a job waits without using an attempt, then runs', async () => {
@@ -89,17 +99,35 @@ describe('Postgres outage (private cluster)', () => {
     await waitFor(async () => workers().paused, 5_000, 'the workers to pause');
 
     await queues().dispatch([eventId], 'while-down');
-    await sleep(3000);
+    // The job woke any worker still blocked waiting for one, and every fetch loop has since stopped:
+    // a worker that was going to take the job has taken it. It is now back in the queue or was never
+    // taken.
+    await waitFor(async () => (await fetchingWorkers()) === 0, 15_000, 'every worker to stop fetching');
+    const job = () => queues().dispatchQueue.getJob(`while-down-${eventId}-1`);
+    await waitFor(
+      async () => ['waiting', 'delayed'].includes(await (await job())!.getState()),
+      10_000,
+      'the job to wait in the queue',
+    );
     // Waiting (or, if a fetch was already in flight when the workers paused, put back as delayed),
     // never failed: no attempt used.
-    const waiting = (await queues().dispatchQueue.getJob(`while-down-${eventId}-1`))!;
+    const waiting = (await job())!;
     expect(['waiting', 'delayed']).toContain(await waiting.getState());
     expect(waiting.attemptsMade).toBe(0);
     expect(waiting.stacktrace).toEqual([]);
 
     await restart();
-    await waitFor(async () => (await eventStatus(eventId)) === 'processed', 15_000, 'the event to be processed');
-    const done = (await queues().dispatchQueue.getJob(`while-down-${eventId}-1`))!;
+    await untilEventStatus(db, eventId, 'processed', 15_000);
+    // The event is older than the relay's grace by now, so the relay may have queued it too and won
+    // the race: wait for this job's own run.
+    const done = (await waitFor(
+      async () => {
+        const current = (await job())!;
+        return (await current.getState()) === 'completed' ? current : undefined;
+      },
+      15_000,
+      'the job to run',
+    ))!;
     expect(await done.getState()).toBe('completed');
     expect(done.attemptsMade).toBe(1); // its one and only run
     expect(done.stacktrace).toEqual([]);
@@ -127,14 +155,13 @@ describe('Postgres outage (private cluster)', () => {
     expect(putBack.stacktrace).toEqual([]);
 
     await restart();
-    await waitFor(async () => (await eventStatus(body.id)) === 'processed', 20_000, 'the event to be processed');
+    await untilEventStatus(db, body.id, 'processed', 20_000);
     const done = (await findJob())!;
     expect(await done.getState()).toBe('completed');
     expect(done.attemptsMade).toBe(1);
     // At least once: the interrupted run is run again (its claim is taken back under the job id).
     expect(runsOf('GateHandler', externalId)).toBe(2);
-    const { rows } = await db.query(`SELECT status, attempts FROM webhook_deliveries WHERE event_id = $1`, [body.id]);
-    expect(rows).toEqual([{ status: 'succeeded', attempts: 2 }]);
+    expect(await deliveriesOf(db, body.id, ['status', 'attempts'])).toEqual([{ status: 'succeeded', attempts: 2 }]);
   }, 60_000);
 
   it('survives Postgres going away while the relay holds a transaction open on a hung Redis', async () => {
@@ -155,9 +182,10 @@ describe('Postgres outage (private cluster)', () => {
     );
     await postgres.kill9(); // its connection gets a FATAL error while nobody is querying on it
     redis.unhang();
-    await sleep(1000);
+    // The service has seen Postgres go (its workers paused) before Postgres comes back.
+    await waitFor(async () => workers().paused, 10_000, 'the workers to pause');
     await restart();
     // Still alive, and the event still gets processed.
-    await waitFor(async () => (await eventStatus(eventId)) === 'processed', 20_000, 'the event to be processed');
+    await untilEventStatus(db, eventId, 'processed', 20_000);
   }, 60_000);
 });

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { PrivateRedis } from '../chaos/infra/private-redis.js';
+import { countEvents } from '../support/inbox-rows.js';
+import { freshDatabase, type FreshDatabase } from '../support/infra/fresh-database.js';
+import { PrivateRedis } from '../support/infra/private-redis.js';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, waitFor } from '../support/test-app.js';
-import { freshDatabase, type FreshDatabase } from './support/fresh-database.js';
 import { ReliabilityHandlersModule, runsOf } from './support/reliability-handlers.js';
 
 /**
@@ -45,7 +46,7 @@ describe('Redis outage (private redis-server)', () => {
     return { ids, answers, slowestMs };
   }
 
-  const count = async (sql: string, params: unknown[] = []) => Number((await database.db.query(sql, params)).rows[0].n);
+  const count = async (sql: string) => Number((await database.db.query(sql)).rows[0].n);
 
   it('keeps acknowledging without waiting while Redis is down; the relay queues the backlog within 10 s of its return', async () => {
     await redis.kill9();
@@ -54,11 +55,7 @@ describe('Redis outage (private redis-server)', () => {
     expect(answers.map((a) => a.status)).toEqual(ids.map(() => 200));
     // Nothing waits on the dead connection: no offline queue, the enqueue happens after the answer.
     expect(slowestMs).toBeLessThan(2000);
-    expect(
-      await count(`SELECT count(*) AS n FROM webhook_events WHERE external_id = ANY($1) AND status = 'received'`, [
-        ids,
-      ]),
-    ).toBe(40);
+    expect(await countEvents(database.db, { externalIds: ids, status: 'received' })).toBe(40);
 
     // The backlog of a long outage: many more events committed meanwhile, none of them queued.
     const backlog = 6000;
@@ -72,7 +69,7 @@ describe('Redis outage (private redis-server)', () => {
     await redis.start();
     const back = Date.now();
     await waitFor(
-      async () => (await count(`SELECT count(*) AS n FROM webhook_events WHERE status = 'received'`)) === 0,
+      async () => (await countEvents(database.db, { status: 'received' })) === 0,
       10_000,
       'every event to leave `received`',
     );
@@ -80,7 +77,7 @@ describe('Redis outage (private redis-server)', () => {
     expect(queuedWithinMs).toBeLessThan(10_000);
 
     await waitFor(
-      async () => (await count(`SELECT count(*) AS n FROM webhook_events WHERE status = 'processed'`)) === backlog + 40,
+      async () => (await countEvents(database.db, { status: 'processed' })) === backlog + 40,
       60_000,
       'every event to be processed',
     );
@@ -99,10 +96,7 @@ describe('Redis outage (private redis-server)', () => {
     redis.unhang();
 
     await waitFor(
-      async () =>
-        (await count(`SELECT count(*) AS n FROM webhook_events WHERE external_id = ANY($1) AND status = 'processed'`, [
-          ids,
-        ])) === 20,
+      async () => (await countEvents(database.db, { externalIds: ids, status: 'processed' })) === 20,
       30_000,
       'the events posted while Redis hung to be processed',
     );

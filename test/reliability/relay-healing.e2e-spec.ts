@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { OutboxRelay } from '../../src/processing/relay/outbox-relay.js';
+import { deliveriesOf } from '../support/inbox-rows.js';
+import { freshDatabase, type FreshDatabase } from '../support/infra/fresh-database.js';
 import type { TestApp } from '../support/test-app.js';
-import { startTestApp, waitFor } from '../support/test-app.js';
-import { freshDatabase, type FreshDatabase } from './support/fresh-database.js';
+import { startTestApp, untilEventStatus } from '../support/test-app.js';
 import { ReliabilityHandlersModule, runsOf } from './support/reliability-handlers.js';
 
 /**
@@ -45,9 +46,7 @@ describe('relay healing', () => {
     }
     return { id, externalId };
   }
-  const statusOf = async (id: string) => (await q(`SELECT status FROM webhook_events WHERE id = $1`, [id]))[0].status;
-  const until = (id: string, status: string) =>
-    waitFor(async () => (await statusOf(id)) === status, 15_000, `event ${id} to be ${status}`);
+  const until = (id: string, status: string) => untilEventStatus(database.db, id, status);
 
   it('re-dispatches a queued event whose dispatch job was lost', async () => {
     const lost = await leftBehind('queued');
@@ -58,7 +57,7 @@ describe('relay healing', () => {
   it('re-queues a delivery whose job was lost', async () => {
     const lost = await leftBehind('queued', { status: 'pending' });
     await until(lost.id, 'processed');
-    expect(await q(`SELECT status, attempts FROM webhook_deliveries WHERE event_id = $1`, [lost.id])).toEqual([
+    expect(await deliveriesOf(database.db, lost.id, ['status', 'attempts'])).toEqual([
       { status: 'succeeded', attempts: 1 },
     ]);
   }, 30_000);
@@ -71,7 +70,7 @@ describe('relay healing', () => {
       lease_until: new Date(Date.now() - 1000),
     });
     await until(crashed.id, 'processed');
-    expect(await q(`SELECT status, attempts FROM webhook_deliveries WHERE event_id = $1`, [crashed.id])).toEqual([
+    expect(await deliveriesOf(database.db, crashed.id, ['status', 'attempts'])).toEqual([
       { status: 'succeeded', attempts: 2 },
     ]);
   }, 30_000);
@@ -93,7 +92,7 @@ describe('relay healing', () => {
     });
     await t.app.get(OutboxRelay).tick();
     await until(poison.id, 'failed');
-    expect(await q(`SELECT status, last_error FROM webhook_deliveries WHERE event_id = $1`, [poison.id])).toEqual([
+    expect(await deliveriesOf(database.db, poison.id, ['status', 'last_error'])).toEqual([
       { status: 'dead', last_error: 'the worker stopped during the last attempt (crashed or was killed)' },
     ]);
     expect(runsOf('CountingHandler', poison.externalId)).toBe(0);

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { InboxQueues } from '../../src/inbox/inbox-queues.js';
 import { OutboxRelay } from '../../src/processing/relay/outbox-relay.js';
+import { countEvents } from '../support/inbox-rows.js';
+import { freshDatabase, type FreshDatabase } from '../support/infra/fresh-database.js';
+import { queuePrefix } from '../support/run-env.js';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, waitFor } from '../support/test-app.js';
-import { freshDatabase, type FreshDatabase } from './support/fresh-database.js';
 import { ReliabilityHandlersModule, runsOf } from './support/reliability-handlers.js';
 
 /**
@@ -18,7 +20,7 @@ describe('relay with two replicas', () => {
     database = await freshDatabase('relay_replicas');
     const env = {
       DATABASE_URL: database.url,
-      QUEUE_PREFIX: `${process.env.TEST_QUEUE_PREFIX}-relay-${randomUUID().slice(0, 8)}`,
+      QUEUE_PREFIX: queuePrefix('relay'),
     };
     replicas.push(await startTestApp({ extraImports: [ReliabilityHandlersModule], env }));
     replicas.push(await startTestApp({ extraImports: [ReliabilityHandlersModule], env }));
@@ -42,10 +44,7 @@ describe('relay with two replicas', () => {
     await Promise.all(replicas.map((replica) => replica.app.get(OutboxRelay).tick()));
 
     await waitFor(
-      async () =>
-        Number(
-          (await database.db.query(`SELECT count(*) AS n FROM webhook_events WHERE status = 'processed'`)).rows[0].n,
-        ) === total,
+      async () => (await countEvents(database.db, { status: 'processed' })) === total,
       60_000,
       'every event to be processed',
     );

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { ADMIN_BEARER } from '../../src/admin/swagger.js';
+import { expectErrorShape, request, type RawResponse } from '../support/raw-http.js';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp } from '../support/test-app.js';
 import { AdminProbeModule } from './admin-probe.module.js';
-import { expectErrorShape, request, type RawResponse } from './security-helpers.js';
 
 /**
  * Every admin route is closed without a valid key. The routes are read from the OpenAPI document

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, uniqueId } from '../support/test-app.js';
-import { newSecret, request, signedHeaders } from './security-helpers.js';
+import { storedPayload } from '../support/inbox-rows.js';
+import { request } from '../support/raw-http.js';
+import { newSecret, signedHeaders } from '../support/signing.js';
 
 /** TLS_CERT_FILE + TLS_KEY_FILE: the service itself serves HTTPS with that certificate. */
 const SECRET = newSecret();
@@ -61,8 +63,7 @@ describe('HTTPS served by the service (self-signed certificate made by openssl)'
       ca: cert, // trust exactly this certificate: the connection is really verified
     });
     expect(response.status).toBe(200);
-    const stored = await t.db.query('SELECT payload FROM webhook_events WHERE id = $1', [response.json.id]);
-    expect(stored.rows[0].payload).toEqual(JSON.parse(body));
+    expect(await storedPayload(t.db, response.json.id)).toEqual(JSON.parse(body));
 
     const presented = await new Promise<string>((resolve, reject) => {
       const req = https.get(`${t.url}/docs-json`, { ca: cert, agent: false }, (res) => {

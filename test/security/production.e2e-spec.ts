@@ -1,8 +1,10 @@
-import { spawnService, waitForOutput, type ServiceProcess } from '../support/spawn-service.js';
+import { spawnService, waitForOutput, type ServiceProcess } from '../support/infra/service-process.js';
+import { queuePrefix } from '../support/run-env.js';
+import { expectErrorShape, request } from '../support/raw-http.js';
+import { newSecret, signedHeaders } from '../support/signing.js';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, uniqueId } from '../support/test-app.js';
 import { AdminProbeModule } from './admin-probe.module.js';
-import { expectErrorShape, newSecret, request, signedHeaders } from './security-helpers.js';
 
 /**
  * What production and development do differently at the edge: the built service
@@ -86,22 +88,14 @@ describe('starting in development without secrets or keys', () => {
       ...services,
       PORT: '0',
       HOST: '127.0.0.1',
-      QUEUE_PREFIX: `${process.env.TEST_QUEUE_PREFIX}-dev`,
+      QUEUE_PREFIX: queuePrefix('dev'),
       LOG_LEVEL: 'info',
     });
     [, key] = await waitForOutput(service, /generated an admin key: (\S+)/);
     [, url] = await waitForOutput(service, /listening on (http:\/\/\S+)/);
   });
   afterAll(async () => {
-    if (!service) return;
-    service.child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const exited = await Promise.race([
-      service.exited,
-      new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'timeout'))),
-    ]);
-    clearTimeout(timer);
-    if (exited === 'timeout') service.child.kill('SIGKILL');
+    await service?.terminate(10_000);
   });
 
   it('prints a random admin key once at start, and that key opens /admin', async () => {

@@ -1,13 +1,8 @@
+import { inboxRowCounts } from '../support/inbox-rows.js';
+import { expectErrorShape, request, type RawRequest } from '../support/raw-http.js';
+import { newSecret, signedHeaders } from '../support/signing.js';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, uniqueId } from '../support/test-app.js';
-import {
-  expectErrorShape,
-  inboxRowCounts,
-  newSecret,
-  request,
-  signedHeaders,
-  type RawRequest,
-} from './security-helpers.js';
 
 /**
  * Repeated signature failures from one client address are answered 429, per address (read from

@@ -1,9 +1,14 @@
-import type { ModuleMetadata } from '@nestjs/common';
+import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createApp } from '../../src/app/app.factory.js';
 import { loadConfig } from '../../src/app/config/app-config.js';
+import { InboxQueues } from '../../src/inbox/inbox-queues.js';
+import { queuePrefix as newQueuePrefix } from './run-env.js';
+import { waitFor } from './wait.js';
+
+export { waitFor };
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -22,7 +27,7 @@ export interface TestApp {
 export async function startTestApp(
   options: { extraImports?: NonNullable<ModuleMetadata['imports']>; env?: Record<string, string> } = {},
 ): Promise<TestApp> {
-  const queuePrefix = `${process.env.TEST_QUEUE_PREFIX}-${randomUUID().slice(0, 8)}`;
+  const queuePrefix = options.env?.QUEUE_PREFIX ?? newQueuePrefix();
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'error',
@@ -59,18 +64,6 @@ export async function startTestApp(
   };
 }
 
-/** Polls `check` until it returns a truthy value or the time is up. */
-export async function waitFor<T>(check: () => Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last) return last;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last value: ${JSON.stringify(last)})`);
-}
-
 /** The stored status of an event (undefined when there is no such row). */
 export async function eventStatus(db: Pick<pg.Pool, 'query'>, id: string): Promise<string | undefined> {
   return (await db.query('SELECT status FROM webhook_events WHERE id = $1', [id])).rows[0]?.status;
@@ -79,6 +72,26 @@ export async function eventStatus(db: Pick<pg.Pool, 'query'>, id: string): Promi
 /** Waits until the event has `status`. */
 export function untilEventStatus(db: Pick<pg.Pool, 'query'>, id: string, status: string, timeoutMs = 15_000) {
   return waitFor(async () => (await eventStatus(db, id)) === status, timeoutMs, `event ${id} to be ${status}`);
+}
+
+/**
+ * Waits until none of the app's queues holds a job still to run (waiting, delayed, prioritized or
+ * active): whatever the app had been asked to do, it has done.
+ */
+export function untilQueuesIdle(app: INestApplication, timeoutMs = 15_000) {
+  return waitFor(
+    async () => {
+      const counts = await Promise.all(
+        app
+          .get(InboxQueues)
+          .allQueues()
+          .map((queue) => queue.getJobCounts('waiting', 'delayed', 'prioritized', 'active')),
+      );
+      return counts.every((count) => Object.values(count).every((n) => n === 0));
+    },
+    timeoutMs,
+    'every queue to be idle',
+  );
 }
 
 /** The body of a response: parsed JSON, or the text when it is not JSON. */

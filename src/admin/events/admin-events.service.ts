@@ -111,6 +111,7 @@ function delivery(row: WebhookDeliveryEntity) {
       durationMs: attempt.durationMs,
       errorMessage: attempt.errorMessage,
       errorStack: attempt.errorStack,
+      takenOver: attempt.takenOver,
     })),
   };
 }

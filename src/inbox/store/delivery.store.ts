@@ -166,9 +166,15 @@ const MARK_SUCCEEDED = `
     duration_ms = $2, updated_at = now()
   WHERE id = $1 AND ${SUCCEEDED.guard('status')}`;
 
+// Extends the leases the run still holds, and counts those another run has taken over meanwhile
+// (running under another token). Deliveries the run finished itself are neither.
 const RENEW_LEASES = `
-  UPDATE webhook_deliveries SET lease_until = now() + $3::int * interval '1 millisecond'
-  WHERE id = ANY($1::uuid[]) AND claimed_by = $2 AND status = 'running'`;
+  WITH renewed AS (
+    UPDATE webhook_deliveries SET lease_until = now() + $3::int * interval '1 millisecond'
+    WHERE id = ANY($1::uuid[]) AND claimed_by = $2 AND status = 'running'
+  )
+  SELECT count(*)::int AS taken_over FROM webhook_deliveries
+  WHERE id = ANY($1::uuid[]) AND status = 'running' AND claimed_by IS DISTINCT FROM $2`;
 
 // Deliveries whose job is gone: never started, abandoned by a crashed worker past its lease, or a
 // retry whose delayed job was lost.
@@ -322,11 +328,11 @@ export class DeliveryStore {
     return new Set(rows.map((row) => row.id));
   }
 
-  /** Extends the leases of these running deliveries of `run`; returns how many it still holds. */
+  /** Extends the leases of these deliveries of `run`; returns how many another run has taken over. */
   async renewLeases(deliveryIds: readonly string[], run: string, leaseMs: number): Promise<number> {
     if (deliveryIds.length === 0) return 0;
-    const { rowCount } = await this.pool.query(RENEW_LEASES, [deliveryIds, run, leaseMs]);
-    return rowCount ?? 0;
+    const { rows } = await this.pool.query<{ taken_over: number }>(RENEW_LEASES, [deliveryIds, run, leaseMs]);
+    return rows[0].taken_over;
   }
 
   /**

@@ -30,8 +30,8 @@ export class DeliveryLeases {
       const ids = held();
       if (ids.length === 0) return;
       this.deliveries.renewLeases(ids, run.token, DELIVERY_LEASE_MS).then(
-        (renewed) => {
-          if (renewed < ids.length) run.lose(`${ids.length - renewed} delivery(ies) were taken over by another run`);
+        (takenOver) => {
+          if (takenOver > 0) run.lose(`${takenOver} delivery(ies) were taken over by another run`);
         },
         (error: Error) => {
           run.lose(`the leases could not be renewed (${error.message})`);

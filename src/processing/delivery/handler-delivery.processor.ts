@@ -65,6 +65,7 @@ export class HandlerDeliveryProcessor {
     const toStart = [...new Set(eventIds)];
     // Started and not yet recorded: their leases are renewed until the outcomes are written.
     const held = new Map<string, StartedDelivery>();
+    const startedAll: StartedDelivery[] = [];
     const attempts: Promise<AttemptResult | undefined>[] = [];
     const keeper = this.leases.keep(run, () => [...held.keys()]);
     let failure: unknown;
@@ -88,7 +89,13 @@ export class HandlerDeliveryProcessor {
         slots.give(taken - started.length);
         for (const delivery of started) {
           held.set(delivery.id, delivery);
-          attempts.push(this.attempt(handler, delivery, run).finally(() => slots.give(1)));
+          const attempt = this.attempt(handler, delivery, run).then((result) => {
+            // Its transaction recorded the success and released the claim: no lease to keep.
+            if (result?.committed || result === undefined) held.delete(delivery.id);
+            return result;
+          });
+          attempts.push(attempt.finally(() => slots.give(1)));
+          startedAll.push(delivery);
         }
       }
     } catch (error) {
@@ -98,7 +105,7 @@ export class HandlerDeliveryProcessor {
       const results = (await Promise.all(attempts)).filter((result) => result !== undefined);
       await this.record(handler, run, results);
       this.endedRuns.delete(run.jobId);
-      await this.events.finish([...new Set([...held.values()].map((delivery) => delivery.event_id))]);
+      await this.events.finish([...new Set(startedAll.map((delivery) => delivery.event_id))]);
     } catch (error) {
       if (held.size > 0) this.rememberEnded(run);
       throw error;
@@ -107,7 +114,7 @@ export class HandlerDeliveryProcessor {
     }
     if (failure) throw failure;
     // What was not started runs when BullMQ tries the job again (it carries the same events).
-    if (run.stopReason && held.size < toStart.length) throw new RunInterruptedError(run.stopReason);
+    if (run.stopReason && startedAll.length < toStart.length) throw new RunInterruptedError(run.stopReason);
   }
 
   private rememberEnded(run: DeliveryRun): void {

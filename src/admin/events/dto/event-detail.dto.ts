@@ -29,6 +29,12 @@ export class AttemptDto {
     example: 'Error: connect ECONNREFUSED\n    at …',
   })
   errorStack: string | null;
+
+  @ApiProperty({
+    example: false,
+    description: 'The run ended after another run had taken the delivery over: history only, not the outcome.',
+  })
+  takenOver: boolean;
 }
 
 export class DeliveryDto {

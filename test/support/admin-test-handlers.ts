@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { IsInt, IsString, Min } from 'class-validator';
-import { OnWebhook, WebhookEvent, WebhookHandler } from '../../../src/processing/api/index.js';
-import { countRun, runsOf as adminRunsOf } from '../../support/run-counter.js';
+import { OnWebhook, WebhookEvent, WebhookHandler } from '../../src/processing/api/index.js';
+import { countRun, runsOf as adminRunsOf } from './run-counter.js';
 
 export { adminRunsOf };
 

@@ -1,9 +1,19 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort, pollUntil, sleep } from './ports.js';
+import { waitFor } from '../wait.js';
+import { freePort } from './ports.js';
 
 const run = promisify(execFile);
 
@@ -101,8 +111,8 @@ export class PrivatePostgres {
     if (!pid) return;
     process.kill(pid, 'SIGKILL');
     // Its backends notice the postmaster's death and exit; the pid disappears once reaped.
-    await pollUntil(() => !existsSync(`/proc/${pid}`), 15_000, `postmaster ${pid} to go away`, 100);
-    await sleep(200);
+    await waitFor(() => !existsSync(`/proc/${pid}`), 15_000, `postmaster ${pid} to go away`, 100);
+    await waitFor(() => this.processesInDataDir() === 0, 15_000, 'its backends to exit', 50);
   }
 
   /** `immediate` is a crash-like stop (no checkpoint); `fast` a clean one. */
@@ -135,6 +145,20 @@ export class PrivatePostgres {
     } catch {
       return '';
     }
+  }
+
+  /** Processes still working in the data directory: the postmaster and its backends chdir there. */
+  private processesInDataDir(): number {
+    const dataDir = realpathSync(this.dataDir);
+    return readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          return readlinkSync(`/proc/${pid}/cwd`) === dataDir;
+        } catch {
+          return false; // gone meanwhile, or not ours to look at
+        }
+      }).length;
   }
 
   private postmasterPid(): number | undefined {

@@ -26,21 +26,3 @@ export function canConnect(port: number, timeoutMs = 500): Promise<boolean> {
     socket.connect(port, '127.0.0.1', () => done(true));
   });
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` every `everyMs` until it is truthy; throws with `what` when `timeoutMs` passes. */
-export async function pollUntil<T>(
-  check: () => Promise<T> | T,
-  timeoutMs: number,
-  what: string,
-  everyMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}

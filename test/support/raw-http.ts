@@ -1,28 +1,12 @@
-import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type pg from 'pg';
-import { Webhook } from 'standardwebhooks';
-
-/** A fresh `whsec_` secret, as a provider's dashboard shows it. */
-export const newSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
-
-export interface SignOptions {
-  id?: string;
-  /** Unix seconds; default now. */
-  timestamp?: number;
-}
+import { waitFor } from './wait.js';
 
 /**
- * The three Standard Webhooks headers for `body`, signed by the reference `standardwebhooks`
- * package (the library providers use), not by our own code.
+ * HTTP below fetch: requests whose every header and byte the test controls, and a request left
+ * half-sent. (Calls that fetch can make go through TestApp.post or adminClient.)
  */
-export function signedHeaders(secret: string, body: string, options: SignOptions = {}): Record<string, string> {
-  const id = options.id ?? `msg_${randomBytes(8).toString('hex')}`;
-  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const signature = new Webhook(secret).sign(id, new Date(timestamp * 1000), body);
-  return { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature };
-}
 
 export interface RawResponse {
   status: number;
@@ -102,15 +86,6 @@ export function request(baseUrl: string, options: RawRequest): Promise<RawRespon
   });
 }
 
-/** Row counts of every table a webhook can create rows in. */
-export async function inboxRowCounts(db: pg.Pool): Promise<Record<string, number>> {
-  const { rows } = await db.query(`
-    SELECT (SELECT count(*) FROM webhook_events)::int            AS events,
-           (SELECT count(*) FROM webhook_deliveries)::int        AS deliveries,
-           (SELECT count(*) FROM webhook_delivery_attempts)::int AS attempts`);
-  return rows[0];
-}
-
 /** The error shape every refusal must have: {statusCode, error, message}, no stack trace. */
 export function expectErrorShape(response: RawResponse, status: number): void {
   expect(response.headers['content-type']).toMatch(/^application\/json/);
@@ -127,4 +102,64 @@ export function expectErrorShape(response: RawResponse, status: number): void {
   ).toBe(true);
   expect(response.json).not.toHaveProperty('stack');
   expect(response.text).not.toMatch(/\n\s+at |\.ts:\d+|node_modules/);
+}
+
+/**
+ * A POST whose headers and first half of the body are sent now, the rest on finish(): a request
+ * the service has started and not finished.
+ */
+export function startSlowPost(url: string, body: string) {
+  const target = new URL(url);
+  const split = Math.floor(body.length / 2);
+  const req = http.request(`${url}/webhooks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+  });
+  const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req.on('error', reject);
+    req.on('response', (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+    });
+  });
+  const clientPort = new Promise<number>((resolve) =>
+    req.once('socket', (socket) => socket.once('connect', () => resolve(socket.localPort!))),
+  );
+  const firstHalfSent = new Promise<void>((resolve, reject) =>
+    req.write(body.slice(0, split), (error) => (error ? reject(error) : resolve())),
+  );
+  return {
+    answer,
+    /**
+     * Resolves once the service has read everything sent so far (the headers and the first half of
+     * the body): its HTTP server has taken the request in, and waits for the rest.
+     */
+    async started(): Promise<void> {
+      await firstHalfSent;
+      const port = await clientPort;
+      await waitFor(
+        () => unreadBytes(Number(target.port), port) === 0,
+        10_000,
+        'the service to read the start of the request',
+      );
+    },
+    finish: () => req.end(body.slice(split)),
+  };
+}
+
+/**
+ * Bytes that arrived on the server side of the loopback TCP connection between `serverPort` and
+ * `clientPort` and that the server process has not read yet, from the kernel's socket table
+ * (/proc/net/tcp, Linux); undefined while there is no such connection.
+ */
+function unreadBytes(serverPort: number, clientPort: number): number | undefined {
+  const port = (address: string) => parseInt(address.split(':')[1], 16);
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').trim().split('\n').slice(1)) {
+    // sl local_address rem_address st tx_queue:rx_queue ...
+    const [, local, remote, , queues] = line.trim().split(/\s+/);
+    if (port(local) === serverPort && port(remote) === clientPort) return parseInt(queues.split(':')[1], 16);
+  }
+  return undefined;
 }

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Socket } from 'node:net';
-import { freePort, pollUntil } from './ports.js';
+import { waitFor } from '../wait.js';
+import { freePort } from './ports.js';
 
 export interface PrivateRedisOptions {
   /** Append-only file, fsync every second (what docker-compose.yml runs). Default false: no persistence. */
@@ -58,7 +59,7 @@ export class PrivateRedis {
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    await pollUntil(() => this.ping(), 10_000, `redis-server on port ${this.port}`, 50);
+    await waitFor(() => this.ping(), 10_000, `redis-server on port ${this.port}`, 50);
   }
 
   /** Like a crash or an OOM kill: no chance to write anything more. */

@@ -1,5 +1,5 @@
-import type { TestApp } from '../../support/test-app.js';
-import { readBody } from '../../support/test-app.js';
+import type { TestApp } from './test-app.js';
+import { readBody } from './test-app.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 /** Env for startTestApp: the admin routes need a key. */
