@@ -159,12 +159,12 @@ const RECORD: Statement = {
   SELECT id FROM outcomes`,
 };
 
-const LOCK_IF_OWNED = 'SELECT status, attempts, claimed_by FROM webhook_deliveries WHERE id = $1 FOR UPDATE';
-
+// Only while the run still holds the delivery (its token, this attempt): a run that was taken over
+// marks nothing, and its transaction is rolled back with the handler's writes.
 const MARK_SUCCEEDED = `
   UPDATE webhook_deliveries SET status = '${SUCCEEDED.to}', last_error = NULL, lease_until = NULL, claimed_by = NULL,
     duration_ms = $2, updated_at = now()
-  WHERE id = $1 AND ${SUCCEEDED.guard('status')}`;
+  WHERE id = $1 AND claimed_by = $3 AND attempts = $4 AND ${SUCCEEDED.guard('status')}`;
 
 // Extends the leases the run still holds, and counts those another run has taken over meanwhile
 // (running under another token). Deliveries the run finished itself are neither.
@@ -281,20 +281,20 @@ export class DeliveryStore {
   }
 
   /**
-   * Inside a handler's transaction: locks the delivery and says whether this run still holds it
-   * (no other run took it over meanwhile). The lock is held until the transaction ends.
+   * Inside a handler's transaction: the success mark that commits with the handler's effect, made
+   * only while the run still holds the delivery. False when another run took it over: the caller
+   * rolls the transaction back.
    */
-  async lockIfOwned(manager: EntityManager, deliveryId: string, run: string, attempt: number): Promise<boolean> {
-    const rows: { status: DeliveryStatus; attempts: number; claimed_by: string | null }[] = await manager.query(
-      LOCK_IF_OWNED,
-      [deliveryId],
-    );
-    return rows[0]?.status === 'running' && rows[0].attempts === attempt && rows[0].claimed_by === run;
-  }
-
-  /** Inside a handler's transaction: the success mark that commits with the handler's effect. */
-  async markSucceeded(manager: EntityManager, deliveryId: string, durationMs: number): Promise<void> {
-    await manager.query(MARK_SUCCEEDED, [deliveryId, durationMs]);
+  async markSucceeded(
+    manager: EntityManager,
+    deliveryId: string,
+    run: string,
+    attempt: number,
+    durationMs: number,
+  ): Promise<boolean> {
+    // TypeORM answers an UPDATE with [rows, affected].
+    const [, affected] = await manager.query<[unknown, number]>(MARK_SUCCEEDED, [deliveryId, durationMs, run, attempt]);
+    return affected === 1;
   }
 
   /**

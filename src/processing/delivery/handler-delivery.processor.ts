@@ -197,16 +197,21 @@ export class HandlerDeliveryProcessor {
       }
       // Fenced: once the attempt ends (timeout, shutdown) no statement of the handler's reaches
       // the database, so a handler still running after its timeout cannot commit anything.
-      const applied = await inFencedTransaction(this.dataSource, signal, async (manager) => {
-        // No other run took the delivery over meanwhile (the row stays locked until the commit).
-        if (!(await this.deliveries.lockIfOwned(manager, delivery.id, run.token, delivery.attempts))) return false;
+      await inFencedTransaction(this.dataSource, signal, async (manager) => {
         await handler.instance.handle(event, { ...context, manager });
         // The effect and the success mark commit together: a retry after a crash finds `succeeded`.
-        await this.deliveries.markSucceeded(manager, delivery.id, Date.now() - startedAt.getTime());
-        return true;
+        // If another run took the delivery over meanwhile, nothing of this run's commits.
+        const durationMs = Date.now() - startedAt.getTime();
+        if (!(await this.deliveries.markSucceeded(manager, delivery.id, run.token, delivery.attempts, durationMs))) {
+          throw new DeliveryTakenOverError();
+        }
       });
-      return applied ? done('succeeded', undefined, true) : undefined;
+      return done('succeeded', undefined, true);
     } catch (caught) {
+      if (caught instanceof DeliveryTakenOverError) {
+        logger.warn(`attempt ${delivery.attempts} rolled back: another run took the delivery over`);
+        return undefined;
+      }
       const error = signal.aborted ? aborted() : toError(caught);
       context.logger.warn(`attempt ${delivery.attempts}/${delivery.max_attempts} failed: ${error.message}`);
       return done(
@@ -321,6 +326,9 @@ function attemptLimit(handler: RegisteredHandler, shutdown: AbortSignal): { sign
     },
   };
 }
+
+/** The run no longer holds the delivery its handler's transaction was about to mark succeeded. */
+class DeliveryTakenOverError extends Error {}
 
 function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(`handler threw a non-Error value: ${String(value)}`);
