@@ -34,6 +34,7 @@ export class AppModule {
             runWorkers: cfg.runsWorkers,
             shutdownGraceMs: cfg.SHUTDOWN_GRACE_MS,
             retentionDays: cfg.RETENTION_DAYS,
+            ingestion: { ackTimeoutMs: cfg.ACK_TIMEOUT_MS },
             publicUrl: cfg.PUBLIC_URL,
             signing: {
               secrets: cfg.WEBHOOK_SECRET?.split(/\s+/) ?? [],

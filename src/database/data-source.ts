@@ -4,6 +4,9 @@ import { DEFAULT_DATABASE_URL } from './default-database-url.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
 import { migrations } from '../../migrations/index.js';
 
+/** The longest any statement may run, enforced by the server. */
+export const STATEMENT_TIMEOUT_MS = 10_000;
+
 /**
  * One definition of the connection, shared by the app (TypeOrmModule) and the migration CLI
  * (`typeorm migration:run -d dist/src/database/data-source.js`). The schema is only ever changed
@@ -22,8 +25,10 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
     extra: {
       // Fail fast when Postgres is unreachable: the ingestion path answers 503 instead of hanging.
       connectionTimeoutMillis: 3000,
-      // Bound every statement so a stuck database cannot hold a request (or a handler slot) forever.
-      query_timeout: 15000,
+      // Bound every statement so a stuck database cannot hold a request (or a handler slot) forever:
+      // the server cancels it first (statement_timeout), the client gives up a little later.
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      query_timeout: STATEMENT_TIMEOUT_MS + 5000,
       application_name: 'webhook-inbox',
     },
   };

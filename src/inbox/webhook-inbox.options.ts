@@ -36,6 +36,11 @@ export interface WebhookInboxModuleOptions {
      * (measured: about half the CPU per event of 2 on the 2-core bench machine; see docs/performance.md).
      */
     maxConcurrentBatches?: number;
+    /**
+     * How long an acknowledgement waits for its commit before it answers 503 (Retry-After): with
+     * Postgres hung rather than down, the sender hears back within this. Default 2000 ms.
+     */
+    ackTimeoutMs?: number;
   };
   /** Processed and ignored events older than this are deleted hourly. Default 30. */
   retentionDays?: number;
@@ -99,6 +104,7 @@ export function resolveInboxOptions(options: WebhookInboxModuleOptions): Webhook
     ingestion: {
       maxBatchSize: options.ingestion?.maxBatchSize ?? 500,
       maxConcurrentBatches: options.ingestion?.maxConcurrentBatches ?? 1,
+      ackTimeoutMs: options.ingestion?.ackTimeoutMs ?? 2000,
     },
   };
 }

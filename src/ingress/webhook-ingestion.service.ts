@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
+import { withTimeout } from '../shared/time-limits.js';
 import { WebhookEnvelope } from './envelope/webhook-envelope.js';
 import { EventEnqueuer } from './event-enqueuer.js';
 import { EventWriter, WriteResult } from './event-writer.js';
@@ -29,20 +31,28 @@ const KEPT_HEADERS = [
  */
 @Injectable()
 export class WebhookIngestionService {
+  private readonly ackTimeoutMs: number;
+
   constructor(
     private readonly writer: EventWriter,
     private readonly enqueuer: EventEnqueuer,
-  ) {}
+    @Inject(WEBHOOK_INBOX_OPTIONS) options: WebhookInboxOptions,
+  ) {
+    this.ackTimeoutMs = options.ingestion.ackTimeoutMs;
+  }
 
   async ingest(incoming: IncomingWebhook): Promise<WriteResult> {
     const { envelope, rawBody } = incoming;
-    const result = await this.writer.write({
+    // Past the bound the sender gets a 503 and retries; a commit that still lands later makes its
+    // retry a duplicate (answered with this id), and the relay queues the event.
+    const write = this.writer.write({
       source: DEFAULT_SOURCE,
       externalId: eventIdentity(envelope, incoming.headers, rawBody),
       type: envelope.type,
       payloadJson: rawBody.toString('utf8'),
       headers: keptHeaders(incoming),
     });
+    const result = await withTimeout(write, this.ackTimeoutMs, 'committing the event');
     if (!result.duplicate) this.enqueuer.enqueue(result.id);
     return result;
   }

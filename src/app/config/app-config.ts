@@ -74,6 +74,13 @@ export class AppConfig {
   @Max(64 * 1024 * 1024)
   WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
+  /** How long an acknowledgement waits for its commit before it answers 503 (Retry-After). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  ACK_TIMEOUT_MS = 2000;
+
   /** Signature failures one client address may make per window before its failures get 429 instead of 401. */
   @Type(() => Number)
   @IsInt()

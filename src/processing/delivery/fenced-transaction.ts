@@ -27,6 +27,7 @@ export async function inFencedTransaction<T>(
   const connection = (runner as QueryRunner & { databaseConnection: PoolClient }).databaseConnection;
   let fenced = false;
   let rollback: Promise<unknown> | undefined;
+  let failed: Error | undefined;
   const query = runner.query.bind(runner);
   runner.query = ((...args: Parameters<QueryRunner['query']>) =>
     fenced ? Promise.reject(new AttemptEndedError()) : query(...args)) as QueryRunner['query'];
@@ -45,9 +46,15 @@ export async function inFencedTransaction<T>(
   } catch (error) {
     fence();
     await rollback;
+    failed = error instanceof Error ? error : new Error(String(error));
     throw error;
   } finally {
     signal.removeEventListener('abort', fence);
-    await runner.release();
+    // After a failure the connection is destroyed, never pooled: its ROLLBACK may have failed too.
+    if (failed)
+      await (
+        runner as QueryRunner & { releasePostgresConnection(err?: Error): Promise<void> }
+      ).releasePostgresConnection(failed);
+    else await runner.release();
   }
 }

@@ -147,8 +147,24 @@ export class PrivatePostgres {
     }
   }
 
+  /**
+   * SIGSTOP to the postmaster and every backend: a hung server, not a dead one. Connections stay
+   * open and statements are accepted by the kernel, but nothing answers until `resume()`.
+   */
+  freeze(): void {
+    for (const pid of this.pidsInDataDir()) process.kill(pid, 'SIGSTOP');
+  }
+
+  resume(): void {
+    for (const pid of this.pidsInDataDir()) process.kill(pid, 'SIGCONT');
+  }
+
   /** Processes still working in the data directory: the postmaster and its backends chdir there. */
   private processesInDataDir(): number {
+    return this.pidsInDataDir().length;
+  }
+
+  private pidsInDataDir(): number[] {
     const dataDir = realpathSync(this.dataDir);
     return readdirSync('/proc')
       .filter((entry) => /^\d+$/.test(entry))
@@ -158,7 +174,8 @@ export class PrivatePostgres {
         } catch {
           return false; // gone meanwhile, or not ours to look at
         }
-      }).length;
+      })
+      .map(Number);
   }
 
   private postmasterPid(): number | undefined {
