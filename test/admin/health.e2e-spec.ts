@@ -26,32 +26,53 @@ describe('health: liveness and readiness (@nestjs/terminus)', () => {
 
   describe('with a private Redis that is then stopped', () => {
     let redis: PrivateRedis | undefined;
-    let t: TestApp | undefined;
+    const apps: TestApp[] = [];
 
     afterAll(async () => {
-      await t?.close();
+      for (const app of apps) await app.close();
       await redis?.destroy();
     });
 
-    it('stays live but is not ready while Redis is gone, the metrics scrape still answers, and it is ready again when Redis is back', async () => {
+    it('keeps an api ready (Redis degraded), makes a worker unready, keeps both live and the scrape answering, then recovers', async () => {
       redis = await PrivateRedis.start();
-      // API role: no workers, so the only Redis user is the producer connection the probe checks.
-      t = await startTestApp({ env: { ...ADMIN_ENV, REDIS_URL: redis.url, APP_ROLE: 'api' } });
-      expect((await json(`${t.url}/health/ready`)).status).toBe(200);
+      // An api acknowledges webhooks without Redis; a worker cannot do its job without it.
+      const api = await startTestApp({ env: { ...ADMIN_ENV, REDIS_URL: redis.url, APP_ROLE: 'api' } });
+      apps.push(api);
+      const worker = await startTestApp({ env: { ...ADMIN_ENV, REDIS_URL: redis.url, APP_ROLE: 'worker' } });
+      apps.push(worker);
+      for (const t of apps) {
+        const ready = await json(`${t.url}/health/ready`);
+        expect(ready.status).toBe(200);
+        expect(ready.body).toMatchObject({
+          status: 'ok',
+          details: { redis: { status: 'up' }, postgres: { status: 'up' } },
+        });
+      }
 
       await redis.kill9();
 
       const started = Date.now();
-      const ready = await json(`${t.url}/health/ready`);
+      const apiReady = await json(`${api.url}/health/ready`);
       expect(Date.now() - started).toBeLessThan(3000);
-      expect(ready.status).toBe(503);
-      expect(ready.body).toMatchObject({
-        statusCode: 503,
-        details: { redis: { status: 'down' }, postgres: { status: 'up' } },
+      expect(apiReady.status).toBe(200);
+      expect(apiReady.body).toMatchObject({
+        status: 'degraded',
+        details: { redis: { status: 'degraded', required: false }, postgres: { status: 'up' } },
       });
-      expect(await json(`${t.url}/health/live`)).toMatchObject({ status: 200 });
+      // And it does acknowledge a webhook meanwhile.
+      expect((await api.post({ id: `evt_redis_down_${Date.now()}`, type: 'test.unhandled', data: {} })).status).toBe(
+        200,
+      );
 
-      const scrape = await fetch(`${t.url}/metrics`);
+      const workerReady = await json(`${worker.url}/health/ready`);
+      expect(workerReady.status).toBe(503);
+      expect(workerReady.body).toMatchObject({
+        statusCode: 503,
+        details: { redis: { status: 'down', required: true }, postgres: { status: 'up' } },
+      });
+      for (const t of apps) expect(await json(`${t.url}/health/live`)).toMatchObject({ status: 200 });
+
+      const scrape = await fetch(`${api.url}/metrics`);
       expect(scrape.status).toBe(200);
       const text = await scrape.text();
       expect(text).toMatch(/^webhook_inbox_source_up\{source="redis"\} 0$/m);
@@ -60,7 +81,16 @@ describe('health: liveness and readiness (@nestjs/terminus)', () => {
       expect(text).toMatch(/^webhook_inbox_events_unfinished \d+/m); // Postgres still answers
 
       await redis.start(); // on the same port
-      await waitFor(async () => (await json(`${t!.url}/health/ready`)).status === 200, 10_000, 'ready again');
-    });
+      await waitFor(
+        async () => (await json(`${worker.url}/health/ready`)).status === 200,
+        10_000,
+        'the worker ready again',
+      );
+      await waitFor(
+        async () => (await json(`${api.url}/health/ready`)).body.status === 'ok',
+        10_000,
+        'the api ok again',
+      );
+    }, 60_000);
   });
 });

@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { RedisHealthIndicator } from './redis.health.js';
@@ -9,11 +10,17 @@ const CHECK_TIMEOUT_MS = 1500;
 @ApiTags('operations')
 @Controller('health')
 export class HealthController {
+  /** A worker needs Redis to do its job; an api (and `all`, which also takes webhooks) does not. */
+  private readonly redisRequired: boolean;
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly postgres: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
-  ) {}
+    config: ConfigService,
+  ) {
+    this.redisRequired = config.get<string>('APP_ROLE') === 'worker';
+  }
 
   @Get('live')
   @HealthCheck()
@@ -28,13 +35,17 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({
-    summary: 'Readiness: Postgres and Redis answer',
-    description: `503 when either does not answer within ${CHECK_TIMEOUT_MS} ms. Without Postgres no webhook can be acknowledged.`,
+    summary: 'Readiness: the process can do its job',
+    description:
+      `503 when a dependency the process needs does not answer within ${CHECK_TIMEOUT_MS} ms. Every role needs ` +
+      'Postgres (without it no webhook can be acknowledged). A worker also needs Redis; an api (or all) does not: ' +
+      'it acknowledges webhooks while Redis is down, reports Redis as `degraded` and stays ready. The body lists ' +
+      'every dependency.',
   })
   ready() {
     return this.health.check([
       () => this.postgres.pingCheck('postgres').withTimeout(CHECK_TIMEOUT_MS),
-      () => this.redis.ping('redis', CHECK_TIMEOUT_MS),
+      () => this.redis.ping('redis', CHECK_TIMEOUT_MS, this.redisRequired),
     ]);
   }
 }

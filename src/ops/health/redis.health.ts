@@ -1,9 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HealthIndicatorService } from '@nestjs/terminus';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { Redis } from 'ioredis';
 import { INBOX_REDIS } from '../../inbox/webhook-inbox.options.js';
+import { withTimeout } from '../../shared/time-limits.js';
 
-/** PING on the connection that adds jobs: the one ingestion depends on. */
+/**
+ * PING on the connection that adds jobs. Where Redis is not needed to do the process's job (an
+ * api acknowledges webhooks while Redis is down: the relay queues them once it is back), a failed
+ * PING reports `degraded`: listed in the body, but the process stays ready.
+ */
 @Injectable()
 export class RedisHealthIndicator {
   constructor(
@@ -11,13 +16,19 @@ export class RedisHealthIndicator {
     private readonly health: HealthIndicatorService,
   ) {}
 
-  ping(key: string, timeoutMs: number) {
-    return this.health
-      .check(key)
-      .attempt(async () => {
-        const answer = await this.redis.ping();
-        if (answer !== 'PONG') throw new Error(`unexpected answer to PING: ${answer}`);
-      })
-      .withTimeout(timeoutMs);
+  async ping(key: string, timeoutMs: number, required: boolean): Promise<HealthIndicatorResult> {
+    const session = this.health.check(key);
+    try {
+      const answer = await withTimeout(this.redis.ping(), timeoutMs, 'PING');
+      if (answer !== 'PONG') throw new Error(`unexpected answer to PING: ${answer}`);
+      return session.up({ required });
+    } catch (error) {
+      const message = (error as Error).message;
+      if (required) return session.down({ required, message });
+      return session.degraded({
+        required,
+        message: `${message}; webhooks are still acknowledged, and queued by the relay once Redis is back`,
+      });
+    }
   }
 }
