@@ -5,7 +5,7 @@ import { startTestApp, waitFor } from '../support/test-app.js';
 
 const json = async (url: string) => {
   const response = await fetch(url);
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as { status: string } & Record<string, unknown> };
 };
 
 describe('health: liveness and readiness (@nestjs/terminus)', () => {
