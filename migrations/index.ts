@@ -5,6 +5,7 @@ import { SubscriptionsSchema1764489700000 } from './1764489700000-subscriptions-
 import { EventTypeSubscriptions1764490000000 } from './1764490000000-event-type-subscriptions.js';
 import { EventQueuedAt1764490500000 } from './1764490500000-event-queued-at.js';
 import { DeliveryRuns1764491000000 } from './1764491000000-delivery-runs.js';
+import { WebhookRejections1764491500000 } from './1764491500000-webhook-rejections.js';
 
 export const migrations = [
   InboxSchema1764489600000,
@@ -12,4 +13,5 @@ export const migrations = [
   EventTypeSubscriptions1764490000000,
   EventQueuedAt1764490500000,
   DeliveryRuns1764491000000,
+  WebhookRejections1764491500000,
 ];

@@ -7,6 +7,8 @@ import { AdminEventsService } from './events/admin-events.service.js';
 import { AdminHandlersController } from './handlers/admin-handlers.controller.js';
 import { AdminHandlersService } from './handlers/admin-handlers.service.js';
 import { QueueDashboardModule } from './queues/queue-dashboard.module.js';
+import { AdminRejectionsController } from './rejections/admin-rejections.controller.js';
+import { AdminRejectionsService } from './rejections/admin-rejections.service.js';
 import { EventReplayService } from './replay/event-replay.service.js';
 import { AdminStatsController } from './stats/admin-stats.controller.js';
 import { AdminStatsService } from './stats/admin-stats.service.js';
@@ -18,8 +20,8 @@ import { TestWebhookService } from './test-webhook/test-webhook.service.js';
 
 /**
  * The operators' API under /admin (documented at /docs, protected by the admin authentication
- * hook): events, replay, handlers and types, subscriptions, stats, the test webhook, and the
- * Bull Board dashboard at /admin/queues.
+ * hook): events, replay, the quarantine, handlers and types, subscriptions, stats, the test
+ * webhook, and the Bull Board dashboard at /admin/queues.
  */
 @Module({
   imports: [
@@ -29,6 +31,7 @@ import { TestWebhookService } from './test-webhook/test-webhook.service.js';
   ],
   controllers: [
     AdminEventsController,
+    AdminRejectionsController,
     AdminHandlersController,
     AdminSubscriptionsController,
     AdminStatsController,
@@ -36,6 +39,7 @@ import { TestWebhookService } from './test-webhook/test-webhook.service.js';
   ],
   providers: [
     AdminEventsService,
+    AdminRejectionsService,
     EventReplayService,
     AdminHandlersService,
     EventTypeSubscriptionsService,

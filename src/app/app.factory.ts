@@ -9,6 +9,7 @@ import { AppConfig } from './config/app-config.js';
 import { resolveAdminAccess } from '../admin/admin-auth.js';
 import { announceAdminAccess, registerEdgeSecurity } from './edge-security.js';
 import { HttpErrorFilter } from './http-error.filter.js';
+import { useWebhookBodyParser } from '../ingress/body/raw-json-body.js';
 
 export interface CreateAppOptions {
   extraImports?: NonNullable<ModuleMetadata['imports']>;
@@ -42,6 +43,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       return503OnClosing: true,
     },
   );
+  // The one application/json parser, before Nest adds its own at init: POST /webhooks gets the raw
+  // bytes (parsed only once their signature is checked), every other route the usual parsed JSON.
+  useWebhookBodyParser(app, config.WEBHOOK_BODY_LIMIT);
   app.useLogger(app.get(PinoLogger));
   // Before any route exists, so they cover every route: errors as {statusCode, error, message}; /admin auth + headers.
   app.useGlobalFilters(new HttpErrorFilter(app.getHttpAdapter(), { bodyLimit: config.WEBHOOK_BODY_LIMIT }));

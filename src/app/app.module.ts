@@ -34,7 +34,12 @@ export class AppModule {
             runWorkers: cfg.runsWorkers,
             shutdownGraceMs: cfg.SHUTDOWN_GRACE_MS,
             retentionDays: cfg.RETENTION_DAYS,
-            ingestion: { ackTimeoutMs: cfg.ACK_TIMEOUT_MS },
+            ingestion: {
+              ackTimeoutMs: cfg.ACK_TIMEOUT_MS,
+              jsonMaxDepth: cfg.WEBHOOK_JSON_MAX_DEPTH,
+              jsonMaxKeys: cfg.WEBHOOK_JSON_MAX_KEYS,
+              jsonMaxArrayItems: cfg.WEBHOOK_JSON_MAX_ARRAY_ITEMS,
+            },
             publicUrl: cfg.PUBLIC_URL,
             signing: {
               secrets: cfg.WEBHOOK_SECRET?.split(/\s+/) ?? [],

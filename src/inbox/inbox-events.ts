@@ -1,4 +1,5 @@
 import type { AttemptOutcome } from './entities/delivery-attempt.entity.js';
+import type { RejectionCode } from './entities/webhook-rejection.entity.js';
 
 /**
  * What the core publishes (through @nestjs/event-emitter's EventEmitter2) as events move through
@@ -8,6 +9,8 @@ import type { AttemptOutcome } from './entities/delivery-attempt.entity.js';
 export const InboxEvents = {
   /** A POST /webhooks was answered (or refused). */
   webhookReceived: 'webhook.received',
+  /** A verified request's content was refused (400) and the request kept in the quarantine. */
+  webhookQuarantined: 'webhook.quarantined',
   /** One handler attempt on one event ended. */
   deliveryAttempted: 'delivery.attempted',
   /** A delivery used up its attempts or failed permanently. */
@@ -22,6 +25,13 @@ export interface WebhookReceivedEvent {
   outcome: IngestOutcome;
   /** From the request arriving to the answer being ready. */
   elapsedMs: number;
+}
+
+export interface WebhookQuarantinedEvent {
+  /** The quarantine row's id. */
+  id: string;
+  /** Why the content was refused. */
+  code: RejectionCode;
 }
 
 export interface DeliveryAttemptedEvent {

@@ -6,9 +6,11 @@ import { ingressPgPoolProvider, IngressPgPoolCloser, pgPoolProvider, PG_POOL } f
 import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity.js';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity.js';
 import { WebhookEventEntity } from './entities/webhook-event.entity.js';
+import { WebhookRejectionEntity } from './entities/webhook-rejection.entity.js';
 import { DISPATCH_QUEUE, InboxQueues } from './inbox-queues.js';
 import { DeliveryStore } from './store/delivery.store.js';
 import { EventStore } from './store/event.store.js';
+import { RejectionStore } from './store/rejection.store.js';
 import {
   INBOX_BULL_CONFIG,
   INBOX_REDIS,
@@ -17,20 +19,33 @@ import {
 } from './webhook-inbox.options.js';
 
 /**
- * The bottom of the inbox: its entities, the stores (all SQL on the inbox tables), the pg pool
- * accessor and the queue producer. Needs WEBHOOK_INBOX_OPTIONS and INBOX_REDIS, which
+ * The bottom of the inbox: its entities, the stores (all SQL on the inbox tables and the
+ * quarantine), the pg pool accessor and the queue producer. Needs WEBHOOK_INBOX_OPTIONS and INBOX_REDIS, which
  * WebhookInboxModule provides globally (inboxGlobalProviders).
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([WebhookEventEntity, WebhookDeliveryEntity, DeliveryAttemptEntity]),
+    TypeOrmModule.forFeature([
+      WebhookEventEntity,
+      WebhookDeliveryEntity,
+      DeliveryAttemptEntity,
+      WebhookRejectionEntity,
+    ]),
     BullModule.forRootAsync(INBOX_BULL_CONFIG, {
       useFactory: (redis: Redis, options: WebhookInboxOptions) => ({ connection: redis, prefix: options.queuePrefix }),
       inject: [INBOX_REDIS, WEBHOOK_INBOX_OPTIONS],
     }),
     BullModule.registerQueue({ name: DISPATCH_QUEUE, configKey: INBOX_BULL_CONFIG }),
   ],
-  providers: [pgPoolProvider, ingressPgPoolProvider, IngressPgPoolCloser, EventStore, DeliveryStore, InboxQueues],
-  exports: [TypeOrmModule, PG_POOL, EventStore, DeliveryStore, InboxQueues],
+  providers: [
+    pgPoolProvider,
+    ingressPgPoolProvider,
+    IngressPgPoolCloser,
+    EventStore,
+    DeliveryStore,
+    RejectionStore,
+    InboxQueues,
+  ],
+  exports: [TypeOrmModule, PG_POOL, EventStore, DeliveryStore, RejectionStore, InboxQueues],
 })
 export class InboxModule {}

@@ -41,6 +41,14 @@ export interface WebhookInboxModuleOptions {
      * Postgres hung rather than down, the sender hears back within this. Default 2000 ms.
      */
     ackTimeoutMs?: number;
+    /**
+     * JSON limits, checked over the raw bytes after the signature and before the body is parsed:
+     * deepest nesting of objects and arrays (default 64), object keys in the whole body (default
+     * 10 000), array items in the whole body (default 10 000). A body past one is refused (400).
+     */
+    jsonMaxDepth?: number;
+    jsonMaxKeys?: number;
+    jsonMaxArrayItems?: number;
   };
   /** Processed and ignored events older than this are deleted hourly. Default 30. */
   retentionDays?: number;
@@ -105,6 +113,9 @@ export function resolveInboxOptions(options: WebhookInboxModuleOptions): Webhook
       maxBatchSize: options.ingestion?.maxBatchSize ?? 500,
       maxConcurrentBatches: options.ingestion?.maxConcurrentBatches ?? 1,
       ackTimeoutMs: options.ingestion?.ackTimeoutMs ?? 2000,
+      jsonMaxDepth: options.ingestion?.jsonMaxDepth ?? 64,
+      jsonMaxKeys: options.ingestion?.jsonMaxKeys ?? 10_000,
+      jsonMaxArrayItems: options.ingestion?.jsonMaxArrayItems ?? 10_000,
     },
   };
 }

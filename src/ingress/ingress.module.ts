@@ -4,11 +4,15 @@ import { EventEnqueuer } from './event-enqueuer.js';
 import { EventWriter } from './event-writer.js';
 import { IngressOutcomeInterceptor } from './ingress-outcome.interceptor.js';
 import { JsonContentTypeGuard } from './json-content-type.guard.js';
+import { VerifiedBodyInterceptor } from './verified-body.interceptor.js';
 import { WebhookIngestionService } from './webhook-ingestion.service.js';
 import { WebhookSignatureGuard } from './webhook-signature.guard.js';
 import { WebhooksController } from './webhooks.controller.js';
 
-/** The public edge: POST /webhooks → verify → parse → commit (group commit) → answer → enqueue. */
+/**
+ * The public edge: POST /webhooks → verify (raw bytes) → parse → commit (group commit) → answer →
+ * enqueue; verified content that is refused → quarantine → answer 400.
+ */
 @Module({
   imports: [InboxModule],
   controllers: [WebhooksController],
@@ -19,6 +23,7 @@ import { WebhooksController } from './webhooks.controller.js';
     WebhookSignatureGuard,
     JsonContentTypeGuard,
     IngressOutcomeInterceptor,
+    VerifiedBodyInterceptor,
   ],
 })
 export class IngressModule {}

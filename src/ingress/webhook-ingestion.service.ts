@@ -1,21 +1,37 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { createHash } from 'node:crypto';
+import { InboxEvents, type WebhookQuarantinedEvent } from '../inbox/inbox-events.js';
+import { RejectionStore } from '../inbox/store/rejection.store.js';
 import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
 import { withTimeout } from '../shared/time-limits.js';
 import { WebhookEnvelope } from './envelope/webhook-envelope.js';
 import { EventEnqueuer } from './event-enqueuer.js';
 import { EventWriter, WriteResult } from './event-writer.js';
+import type { RefusedContentException } from './refused-content.exception.js';
+
+type Headers = Record<string, string | string[] | undefined>;
 
 export interface IncomingWebhook {
   envelope: WebhookEnvelope;
   rawBody: Buffer;
-  headers: Record<string, string | string[] | undefined>;
+  /** rawBody decoded as UTF-8, when the caller has it already. */
+  rawBodyText?: string;
+  headers: Headers;
+  remoteAddress: string;
+}
+
+/** A request that passed the signature check and whose content was refused. */
+export interface RefusedWebhook {
+  refusal: RefusedContentException;
+  rawBody: Buffer;
+  headers: Headers;
   remoteAddress: string;
 }
 
 export const DEFAULT_SOURCE = 'default';
 
-/** Request headers stored with the event: what helps to trace it later, nothing secret. */
+/** Request headers stored with the event (and with a quarantined request): what helps to trace it later, nothing secret. */
 const KEPT_HEADERS = [
   'webhook-id',
   'webhook-timestamp',
@@ -26,8 +42,9 @@ const KEPT_HEADERS = [
 ];
 
 /**
- * The ingestion guarantee in one place: the event is committed (or found to be a duplicate)
- * before the caller may answer, and only then is it queued.
+ * The ingestion guarantee in one place: a verified request is committed as an event (or found to
+ * be a duplicate), or, when its content is refused, committed to the quarantine, before the caller
+ * may answer. Only then is an event queued.
  */
 @Injectable()
 export class WebhookIngestionService {
@@ -36,6 +53,8 @@ export class WebhookIngestionService {
   constructor(
     private readonly writer: EventWriter,
     private readonly enqueuer: EventEnqueuer,
+    private readonly rejections: RejectionStore,
+    private readonly events: EventEmitter2,
     @Inject(WEBHOOK_INBOX_OPTIONS) options: WebhookInboxOptions,
   ) {
     this.ackTimeoutMs = options.ingestion.ackTimeoutMs;
@@ -49,31 +68,47 @@ export class WebhookIngestionService {
       source: DEFAULT_SOURCE,
       externalId: eventIdentity(envelope, incoming.headers, rawBody),
       type: envelope.type,
-      payloadJson: rawBody.toString('utf8'),
-      headers: keptHeaders(incoming),
+      payloadJson: incoming.rawBodyText ?? rawBody.toString('utf8'),
+      headers: keptHeaders(incoming.headers, incoming.remoteAddress),
     });
     const result = await withTimeout(write, this.ackTimeoutMs, 'committing the event');
     if (!result.duplicate) this.enqueuer.enqueue(result.id);
     return result;
   }
+
+  /**
+   * Keeps a refused request (its exact bytes, kept headers and the reason) in the quarantine, and
+   * publishes `webhook.quarantined` once it is committed. Rejects when it could not be stored within
+   * the acknowledgement bound: the caller then answers 503 so that the sender retries, instead of a
+   * 400 after which the request would exist nowhere.
+   */
+  async quarantine(refused: RefusedWebhook): Promise<string> {
+    const { code, reason } = refused.refusal;
+    const insert = this.rejections.insert({
+      code,
+      reason,
+      headers: keptHeaders(refused.headers, refused.remoteAddress),
+      body: refused.rawBody,
+    });
+    const id = await withTimeout(insert, this.ackTimeoutMs, 'quarantining the refused request');
+    this.events.emit(InboxEvents.webhookQuarantined, { id, code } satisfies WebhookQuarantinedEvent);
+    return id;
+  }
 }
 
 /** De-duplication key: the envelope's id, else the webhook-id header, else the SHA-256 of the exact body. */
-export function eventIdentity(
-  envelope: WebhookEnvelope,
-  headers: Record<string, string | string[] | undefined>,
-  rawBody: Buffer,
-): string {
+export function eventIdentity(envelope: WebhookEnvelope, headers: Headers, rawBody: Buffer): string {
   if (envelope.id) return envelope.id;
   const headerId = headers['webhook-id'];
   if (typeof headerId === 'string' && headerId.length > 0 && headerId.length <= 255) return headerId;
   return `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
 }
 
-function keptHeaders(incoming: IncomingWebhook): Record<string, string> {
-  const kept: Record<string, string> = { 'remote-address': incoming.remoteAddress };
+/** The headers worth keeping (KEPT_HEADERS, each cut to 512 characters) and the sender's address. */
+export function keptHeaders(headers: Headers, remoteAddress: string): Record<string, string> {
+  const kept: Record<string, string> = { 'remote-address': remoteAddress };
   for (const name of KEPT_HEADERS) {
-    const value = incoming.headers[name];
+    const value = headers[name];
     if (typeof value === 'string') kept[name] = value.slice(0, 512);
   }
   return kept;

@@ -13,6 +13,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FailureThrottle } from '../shared/failure-throttle.js';
 import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
 import { StandardWebhooksVerifier, WebhookSignatureError } from '../shared/signature/standard-webhooks.verifier.js';
+import { rawBodyOf } from './body/raw-json-body.js';
 
 const header = (request: FastifyRequest, name: string): string | undefined => {
   const value = request.headers[name];
@@ -20,8 +21,8 @@ const header = (request: FastifyRequest, name: string): string | undefined => {
 };
 
 /**
- * Standard Webhooks signature check over the exact bytes received (req.rawBody), before anything
- * is parsed or stored. Without configured secrets (development only; production refuses to start)
+ * Standard Webhooks signature check over the exact bytes received, before anything is parsed or
+ * stored: the webhook route's JSON body is left unparsed (RawJsonBody) until this guard passed. Without configured secrets (development only; production refuses to start)
  * requests pass, with a warning on each.
  *
  * Repeated failures from one address are answered 429 (with Retry-After) instead of 401. The
@@ -52,7 +53,7 @@ export class WebhookSignatureGuard implements CanActivate {
       return true;
     }
     try {
-      this.verifier.verify(request.rawBody ?? Buffer.alloc(0), {
+      this.verifier.verify(rawBodyOf(request), {
         id: header(request, 'webhook-id'),
         timestamp: header(request, 'webhook-timestamp'),
         signature: header(request, 'webhook-signature'),

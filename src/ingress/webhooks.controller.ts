@@ -1,30 +1,20 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  HttpCode,
-  Post,
-  Req,
-  Res,
-  ServiceUnavailableException,
-  UseGuards,
-  UseInterceptors,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrorDto } from '../shared/api-error.dto.js';
+import { RawJsonBody, rawBodyOf } from './body/raw-json-body.js';
 import { hasUnstorableJsonEscapes, type WebhookEnvelope } from './envelope/webhook-envelope.js';
 import { WebhookEnvelopePipe } from './envelope/webhook-envelope.pipe.js';
 import { IngressOutcomeInterceptor } from './ingress-outcome.interceptor.js';
 import { UnstorableEventError } from './event-writer.js';
 import { JsonContentTypeGuard } from './json-content-type.guard.js';
+import { RefusedContentException } from './refused-content.exception.js';
+import { unavailable } from './unavailable.js';
+import { VerifiedBodyInterceptor } from './verified-body.interceptor.js';
 import { WebhookAckDto } from './webhook-ack.dto.js';
 import { WebhookIngestionService } from './webhook-ingestion.service.js';
 import { WebhookSignatureGuard } from './webhook-signature.guard.js';
-
-/** Seconds a sender should wait before retrying when the database is unreachable. */
-const RETRY_AFTER_SECONDS = '5';
 
 @ApiTags('webhooks')
 @Controller('webhooks')
@@ -33,14 +23,18 @@ export class WebhooksController {
 
   @Post()
   @HttpCode(200)
+  // The body stays raw bytes until the signature over them is checked: then VerifiedBodyInterceptor parses it.
+  @RawJsonBody()
   @UseGuards(JsonContentTypeGuard, WebhookSignatureGuard)
-  @UseInterceptors(IngressOutcomeInterceptor)
+  @UseInterceptors(IngressOutcomeInterceptor, VerifiedBodyInterceptor)
   @ApiOperation({
     summary: 'Receive one webhook from the provider',
     description:
       'Answers 200 only after the event is committed to Postgres; processing happens afterwards. ' +
       'A repeat of an event already stored (same envelope id, else webhook-id header, else same body) ' +
-      'answers 200 with duplicate=true and the original id.',
+      'answers 200 with duplicate=true and the original id. The signature is checked over the raw bytes ' +
+      'before the body is parsed; a correctly signed request whose content is refused (400) is kept in ' +
+      'the quarantine (GET /admin/rejections).',
   })
   @ApiHeader({ name: 'webhook-id', required: false, description: 'Standard Webhooks message id (signed).' })
   @ApiHeader({ name: 'webhook-timestamp', required: false, description: 'Unix seconds (signed).' })
@@ -63,11 +57,13 @@ export class WebhooksController {
     },
   })
   @ApiOkResponse({ type: WebhookAckDto })
-  // Every refusal stores nothing; the sender may retry the 429 and 503 ones.
+  // No refusal stores an event; a verified 400 is quarantined. The sender may retry the 429 and 503 ones.
   @ApiResponse({
     status: 400,
     type: ApiErrorDto,
-    description: 'Malformed JSON or envelope; `message` names each field.',
+    description:
+      'Malformed JSON or envelope, or JSON past a limit (depth, keys, array items); `message` names each ' +
+      'problem. Correctly signed ones are quarantined.',
   })
   @ApiResponse({
     status: 401,
@@ -80,32 +76,32 @@ export class WebhooksController {
   @ApiResponse({
     status: 503,
     type: ApiErrorDto,
-    description: 'Not committed (database unreachable): retry after Retry-After.',
+    description: 'Not committed, nor quarantined (database unreachable): retry after Retry-After.',
   })
   async receive(
     @Req() request: RawBodyRequest<FastifyRequest>,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Body(WebhookEnvelopePipe) envelope: WebhookEnvelope,
   ): Promise<WebhookAckDto> {
-    const rawBody = request.rawBody ?? Buffer.alloc(0);
+    const rawBody = rawBodyOf(request);
     if (hasUnstorableJsonEscapes(rawBody)) {
-      throw new BadRequestException(['body contains \\u0000 or an unpaired surrogate escape, which cannot be stored']);
+      throw new RefusedContentException('unstorable_escape', [
+        'body contains \\u0000 or an unpaired surrogate escape, which cannot be stored',
+      ]);
     }
     try {
       const { id, duplicate } = await this.ingestion.ingest({
         envelope,
         rawBody,
+        rawBodyText: request.rawBodyText,
         headers: request.headers,
         remoteAddress: request.ip,
       });
       return { received: true, id, duplicate };
     } catch (error) {
-      if (error instanceof UnstorableEventError) throw new BadRequestException([error.message]);
+      if (error instanceof UnstorableEventError) throw new RefusedContentException('unstorable_value', [error.message]);
       // Not committed, so never a 2xx: ask the sender to come back.
-      reply.header('Retry-After', RETRY_AFTER_SECONDS);
-      throw new ServiceUnavailableException('The event could not be stored right now; retry later', {
-        cause: error,
-      });
+      throw unavailable(reply, 'The event could not be stored right now; retry later', error);
     }
   }
 }

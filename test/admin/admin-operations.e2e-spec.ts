@@ -230,11 +230,23 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
       ['get', '/admin/subscriptions/history', '200'],
       ['get', '/admin/stats', '200'],
       ['post', '/admin/test-webhook', '200'],
+      ['get', '/admin/rejections', '200'],
+      ['get', '/admin/rejections/{id}', '200'],
     ] as const;
+    // Answered without a body.
+    const noContent = [['delete', '/admin/rejections/{id}', '204']] as const;
     const adminOperations = Object.entries(doc.paths as Record<string, Record<string, any>>)
       .filter(([path]) => path.startsWith('/admin'))
       .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`));
-    expect(adminOperations.sort()).toEqual(expected.map(([method, path]) => `${method} ${path}`).sort());
+    expect(adminOperations.sort()).toEqual(
+      [...expected, ...noContent].map(([method, path]) => `${method} ${path}`).sort(),
+    );
+    for (const [method, path, ok] of noContent) {
+      const operation = doc.paths[path][method];
+      expect(operation.security).toEqual([{ 'admin-key': [] }]);
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining([ok, '400', '401', '403', '404', '503']));
+      expect(operation.summary).toEqual(expect.any(String));
+    }
     for (const [method, path, ok] of expected) {
       const operation = doc.paths[path][method];
       const where = `${method} ${path}`;
@@ -253,6 +265,13 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
     expect(schemas.EventDetailDto.properties.deliveries.items.$ref).toBe('#/components/schemas/DeliveryDto');
     expect(schemas.DeliveryDto.properties.attemptLog.items.$ref).toBe('#/components/schemas/AttemptDto');
     expect(schemas.AttemptDto.properties.errorStack).toBeDefined();
+    expect(
+      schemas.RejectionDetailDto.properties.body.allOf?.[0]?.$ref ?? schemas.RejectionDetailDto.properties.body.$ref,
+    ).toBe('#/components/schemas/RejectionBodyDto');
+    expect(doc.paths['/admin/rejections'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
+      'cursor',
+      'limit',
+    ]);
     expect(doc.paths['/admin/events'].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
       'cursor',
       'from',

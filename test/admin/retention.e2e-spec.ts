@@ -4,7 +4,7 @@ import { countEvents, deliveryExists } from '../support/inbox-rows.js';
 import type { TestApp } from '../support/test-app.js';
 import { startTestApp, uniqueId } from '../support/test-app.js';
 
-describe('retention: processed and ignored events older than RETENTION_DAYS', () => {
+describe('retention: processed and ignored events, and quarantined requests, older than RETENTION_DAYS', () => {
   let t: TestApp;
 
   beforeAll(async () => {
@@ -44,7 +44,7 @@ describe('retention: processed and ignored events older than RETENTION_DAYS', ()
       const started = Date.now();
       const deleted = await t.app.get(RetentionService).purgeExpired();
       const tookMs = Date.now() - started;
-      expect(deleted).toBeGreaterThanOrEqual(2509);
+      expect(deleted.events).toBeGreaterThanOrEqual(2509);
       expect(tookMs).toBeLessThan(10_000); // did not sit on the lock until the statement timeout
     } finally {
       await holder.query('ROLLBACK');
@@ -59,5 +59,38 @@ describe('retention: processed and ignored events older than RETENTION_DAYS', ()
     // The next pass takes the row that was locked.
     await t.app.get(RetentionService).purgeExpired();
     expect(await countOf(type, 'processed')).toBe(7);
+  });
+
+  it('deletes quarantined requests older than RETENTION_DAYS in batches, keeps recent ones and rows another transaction holds', async () => {
+    const seedRejections = async (daysAgo: number, count: number): Promise<string[]> => {
+      const { rows } = await t.db.query<{ id: string }>(
+        `INSERT INTO webhook_rejections (received_at, code, reason, headers, body)
+         SELECT now() - $1::int * interval '1 day', 'invalid_envelope', 'data is required', '{}', convert_to($2 || n, 'UTF8')
+         FROM generate_series(1, $3) AS n
+         RETURNING id`,
+        [daysAgo, '{"type":"a"}', count],
+      );
+      return rows.map((row) => row.id);
+    };
+    const old = await seedRejections(4, 1500); // more than one batch
+    const recent = await seedRejections(2, 3);
+    const holder = await t.db.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM webhook_rejections WHERE id = $1 FOR UPDATE', [old[0]]);
+      const deleted = await t.app.get(RetentionService).purgeExpired();
+      expect(deleted.rejections).toBe(1499);
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    const left = async (ids: string[]) =>
+      (await t.db.query('SELECT count(*)::int AS n FROM webhook_rejections WHERE id = ANY($1::uuid[])', [ids])).rows[0]
+        .n;
+    expect(await left(old)).toBe(1);
+    expect(await left(recent)).toBe(3);
+    expect((await t.app.get(RetentionService).purgeExpired()).rejections).toBe(1);
+    expect(await left(old)).toBe(0);
+    expect(await left(recent)).toBe(3);
   });
 });

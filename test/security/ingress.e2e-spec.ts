@@ -9,12 +9,18 @@ import { TestHandlersModule } from '../support/test-handlers.js';
 
 /**
  * The public edge against the real service (Postgres, Redis, the real Fastify stack): every bad
- * request is refused with the right status and a JSON error, and leaves no row anywhere.
+ * request is refused with the right status and a JSON error, and leaves no event, delivery or
+ * attempt behind. A correctly signed request whose content is refused is kept in the quarantine,
+ * byte for byte; nothing else is.
  */
 const OLD_SECRET = newSecret();
 const NEW_SECRET = newSecret();
 const BODY_LIMIT = 4096;
 const JSON_TYPE = { 'content-type': 'application/json' };
+// Small enough to pass inside BODY_LIMIT.
+const JSON_MAX_DEPTH = 16;
+const JSON_MAX_KEYS = 100;
+const JSON_MAX_ARRAY_ITEMS = 100;
 
 describe('public edge: POST /webhooks refusals and acceptance (real service)', () => {
   let t: TestApp;
@@ -27,6 +33,9 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
         // Two secrets, as during a rotation.
         WEBHOOK_SECRET: `${OLD_SECRET} ${NEW_SECRET}`,
         WEBHOOK_BODY_LIMIT: String(BODY_LIMIT),
+        WEBHOOK_JSON_MAX_DEPTH: String(JSON_MAX_DEPTH),
+        WEBHOOK_JSON_MAX_KEYS: String(JSON_MAX_KEYS),
+        WEBHOOK_JSON_MAX_ARRAY_ITEMS: String(JSON_MAX_ARRAY_ITEMS),
         // This file sends dozens of bad signatures from one address on purpose; throttling has its own spec.
         SIGNATURE_FAILURE_LIMIT: '100000',
       },
@@ -44,13 +53,13 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
       ...fields,
     });
   /** A correctly signed POST (new secret) of `body`, unless `sign` overrides the signing. */
-  const signed = (body: string, sign: { secret?: string; timestamp?: number } = {}): RawRequest => ({
+  const signed = (body: string | Buffer, sign: { secret?: string; timestamp?: number } = {}): RawRequest => ({
     path: '/webhooks',
     headers: { ...JSON_TYPE, ...signedHeaders(sign.secret ?? NEW_SECRET, body, { timestamp: sign.timestamp }) },
     body,
   });
   /** Signed correctly, then one header or the body changed. */
-  const tampered = (change: (headers: Record<string, string>) => void, body = envelope()): RawRequest => {
+  const tampered = (change: (headers: Record<string, string>) => void, body: string = envelope()): RawRequest => {
     const req = signed(body);
     change(req.headers!);
     return req;
@@ -64,7 +73,20 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
     check?: string;
     /** Something the message must say. */
     says?: RegExp;
+    /** Correctly signed, content refused: quarantined, byte for byte, under this code. */
+    quarantined?: string;
   }
+
+  /** JSON nested `depth` levels deep (valid, and within BODY_LIMIT), inside an envelope. */
+  const deep = (depth: number) =>
+    envelope({ data: { marker, nested: JSON.parse(`${'['.repeat(depth - 2)}${']'.repeat(depth - 2)}`) } });
+  /** An envelope with `count` keys in `data`. */
+  const manyKeys = (count: number) =>
+    envelope({ data: Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, i])) });
+  /** An envelope with an array of `count` items in `data`. */
+  const manyItems = (count: number) => envelope({ data: { marker, items: Array.from({ length: count }, () => 0) } });
+  /** A body with a __proto__ key, as the provider would write it (JSON.stringify does not). */
+  const protoBody = () => envelope({ data: { marker } }).replace('"data":{', '"data":{"__proto__":{"admin":true},');
 
   const cases: BadCase[] = [
     // --- method and content type: 405 / 415
@@ -97,10 +119,20 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
     },
     { name: 'undecodable URL', build: () => ({ ...signed(envelope()), path: '/webhooks%zz' }), status: 400 },
     // --- not JSON: 400
-    { name: 'truncated JSON', build: () => signed('{"type":"test.ok","data":{'), status: 400 },
-    { name: 'not JSON at all', build: () => signed('type=test.ok'), status: 400 },
-    { name: 'two JSON documents', build: () => signed('{"type":"test.ok","data":{}}{"x":1}'), status: 400 },
-    { name: 'empty body', build: () => signed(''), status: 400 },
+    {
+      name: 'truncated JSON',
+      build: () => signed('{"type":"test.ok","data":{'),
+      status: 400,
+      quarantined: 'invalid_json',
+    },
+    { name: 'not JSON at all', build: () => signed('type=test.ok'), status: 400, quarantined: 'invalid_json' },
+    {
+      name: 'two JSON documents',
+      build: () => signed('{"type":"test.ok","data":{}}{"x":1}'),
+      status: 400,
+      quarantined: 'invalid_json',
+    },
+    { name: 'empty body', build: () => signed(''), status: 400, quarantined: 'invalid_json' },
     // --- too large: 413, with Content-Length and chunked
     {
       name: 'body over the limit',
@@ -210,81 +242,112 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
       name: 'body is an array',
       build: () => signed(JSON.stringify([{ type: 'test.ok', data: {} }])),
       status: 400,
+      quarantined: 'invalid_envelope',
       says: /body must be a JSON object/,
     },
     {
       name: 'body is a string',
       build: () => signed(JSON.stringify('test.ok')),
       status: 400,
+      quarantined: 'invalid_envelope',
       says: /body must be a JSON object/,
     },
-    { name: 'type missing', build: () => signed(envelope({ type: undefined })), status: 400, says: /type is required/ },
+    {
+      name: 'type missing',
+      build: () => signed(envelope({ type: undefined })),
+      status: 400,
+      says: /type is required/,
+      quarantined: 'invalid_envelope',
+    },
     {
       name: 'type not a string',
       build: () => signed(envelope({ type: 42 })),
       status: 400,
+      quarantined: 'invalid_envelope',
       says: /type must be a non-empty string/,
     },
     {
       name: 'type empty',
       build: () => signed(envelope({ type: '' })),
       status: 400,
+      quarantined: 'invalid_envelope',
       says: /type must be a non-empty string/,
     },
     {
       name: 'type too long',
       build: () => signed(envelope({ type: 't'.repeat(129) })),
       status: 400,
+      quarantined: 'invalid_envelope',
       says: /type must be at most 128/,
     },
     {
       name: 'type with a space',
       build: () => signed(envelope({ type: 'test ok' })),
       status: 400,
+      quarantined: 'invalid_envelope',
       says: /type must contain only/,
     },
     {
       name: 'type with non-ASCII',
       build: () => signed(envelope({ type: 'tést' })),
       status: 400,
+      quarantined: 'invalid_envelope',
       says: /type must contain only/,
     },
-    { name: 'data missing', build: () => signed(envelope({ data: undefined })), status: 400, says: /data is required/ },
+    {
+      name: 'data missing',
+      build: () => signed(envelope({ data: undefined })),
+      status: 400,
+      says: /data is required/,
+      quarantined: 'invalid_envelope',
+    },
     {
       name: 'data an array',
       build: () => signed(envelope({ data: [marker] })),
       status: 400,
+      quarantined: 'invalid_envelope',
       says: /data must be a JSON object/,
     },
     {
       name: 'data null',
       build: () => signed(envelope({ data: null })),
       status: 400,
+      quarantined: 'invalid_envelope',
       says: /data must be a JSON object/,
     },
-    { name: 'id a number', build: () => signed(envelope({ id: 7 })), status: 400, says: /id must be a string/ },
+    {
+      name: 'id a number',
+      build: () => signed(envelope({ id: 7 })),
+      status: 400,
+      says: /id must be a string/,
+      quarantined: 'invalid_envelope',
+    },
     {
       name: 'id too long',
       build: () => signed(envelope({ id: `${marker}${'i'.repeat(256)}` })),
       status: 400,
+      quarantined: 'invalid_envelope',
       says: /id must be at most 255/,
     },
     {
       name: 'created_at not a date',
       build: () => signed(envelope({ created_at: 'last tuesday' })),
       status: 400,
+      quarantined: 'invalid_envelope',
       says: /created_at must be an ISO-8601/,
     },
     {
       name: 'created_at an impossible date',
       build: () => signed(envelope({ created_at: '2026-02-30T10:00:00Z' })),
       status: 400,
+      quarantined: 'invalid_envelope',
       says: /created_at/,
     },
     {
       name: 'several fields wrong at once',
       build: () => signed(JSON.stringify({ id: '', type: 'a b', data: 'x', created_at: 5 })),
       status: 400,
+      quarantined: 'invalid_envelope',
       says: /^type must contain only .*; data must be a JSON object; id must be a non-empty string; created_at must be/,
     },
     {
@@ -292,15 +355,135 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
       build: () => signed(envelope({ data: { marker, text: 'a\u0000b' } })),
       status: 400,
       says: /\\u0000/,
+      quarantined: 'unstorable_escape',
+    },
+    {
+      name: 'a lone surrogate escape Postgres cannot store',
+      build: () => signed(envelope({ data: { marker, text: '\ud800' } })),
+      status: 400,
+      says: /unpaired surrogate/,
+      quarantined: 'unstorable_escape',
+    },
+    {
+      name: 'a number beyond what Postgres numeric holds',
+      build: () => signed(envelope({ data: { marker } }).replace('"data":{', '"data":{"n":1e200000,')),
+      status: 400,
+      says: /cannot be stored: value overflows numeric format/,
+      quarantined: 'unstorable_value',
+    },
+    {
+      name: 'invalid UTF-8 that is not JSON either',
+      build: () => signed(Buffer.from([0x7b, 0xff, 0xfe, 0x00, 0x7d])),
+      status: 400,
+      says: /not valid JSON/,
+      quarantined: 'invalid_json',
+    },
+    // --- the signature is checked over the raw bytes before any parsing: what the JSON parser would
+    // refuse (a __proto__ key, pathological JSON) is a signature failure when not correctly signed
+    {
+      name: 'a __proto__ key, unsigned',
+      build: () => ({ path: '/webhooks', headers: JSON_TYPE, body: protoBody() }),
+      status: 401,
+      check: 'missing_headers',
+    },
+    {
+      name: 'a __proto__ key, signed with another secret',
+      build: () => signed(protoBody(), { secret: newSecret() }),
+      status: 401,
+      check: 'signature_mismatch',
+    },
+    {
+      name: 'a __proto__ key, correctly signed',
+      build: () => signed(protoBody()),
+      status: 400,
+      says: /"__proto__" key/,
+      quarantined: 'forbidden_key',
+    },
+    {
+      name: 'a constructor.prototype key, correctly signed',
+      build: () => signed(envelope({ data: { marker, constructor: { prototype: { admin: true } } } })),
+      status: 400,
+      says: /"constructor" key holding a "prototype" key/,
+      quarantined: 'forbidden_key',
+    },
+    {
+      name: 'unclosed nesting 4000 deep, unsigned',
+      build: () => ({ path: '/webhooks', headers: JSON_TYPE, body: '['.repeat(4000) }),
+      status: 401,
+      check: 'missing_headers',
+    },
+    {
+      name: 'unclosed nesting 4000 deep, signed with another secret',
+      build: () => signed('['.repeat(4000), { secret: newSecret() }),
+      status: 401,
+      check: 'signature_mismatch',
+    },
+    {
+      name: 'unclosed nesting 4000 deep, stale signature',
+      build: () => signed('{'.repeat(4000), { timestamp: now() - 600 }),
+      status: 401,
+      check: 'timestamp_too_old',
+    },
+    {
+      name: 'unclosed nesting 4000 deep, correctly signed',
+      build: () => signed('['.repeat(4000)),
+      status: 400,
+      says: new RegExp(`nested deeper than ${JSON_MAX_DEPTH} levels`),
+      quarantined: 'json_too_deep',
+    },
+    {
+      name: `nesting one past WEBHOOK_JSON_MAX_DEPTH (${JSON_MAX_DEPTH}), correctly signed`,
+      build: () => signed(deep(JSON_MAX_DEPTH + 1)),
+      status: 400,
+      says: /nested deeper/,
+      quarantined: 'json_too_deep',
+    },
+    {
+      name: `more keys than WEBHOOK_JSON_MAX_KEYS (${JSON_MAX_KEYS}), unsigned`,
+      build: () => ({ path: '/webhooks', headers: JSON_TYPE, body: manyKeys(JSON_MAX_KEYS) }),
+      status: 401,
+      check: 'missing_headers',
+    },
+    {
+      name: `more keys than WEBHOOK_JSON_MAX_KEYS (${JSON_MAX_KEYS}), correctly signed`,
+      build: () => signed(manyKeys(JSON_MAX_KEYS)),
+      status: 400,
+      says: new RegExp(`more than ${JSON_MAX_KEYS} object keys`),
+      quarantined: 'json_too_many_keys',
+    },
+    {
+      name: `more array items than WEBHOOK_JSON_MAX_ARRAY_ITEMS (${JSON_MAX_ARRAY_ITEMS}), signed with another secret`,
+      build: () => signed(manyItems(JSON_MAX_ARRAY_ITEMS + 1), { secret: newSecret() }),
+      status: 401,
+      check: 'signature_mismatch',
+    },
+    {
+      name: `more array items than WEBHOOK_JSON_MAX_ARRAY_ITEMS (${JSON_MAX_ARRAY_ITEMS}), correctly signed`,
+      build: () => signed(manyItems(JSON_MAX_ARRAY_ITEMS + 1)),
+      status: 400,
+      says: new RegExp(`more than ${JSON_MAX_ARRAY_ITEMS} array items`),
+      quarantined: 'json_too_many_array_items',
     },
   ];
 
-  it(`refuses ${cases.length} bad requests with the right status and a JSON error, storing nothing`, async () => {
-    expect(cases.length).toBeGreaterThanOrEqual(30);
+  const quarantineCount = async () =>
+    (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM webhook_rejections')).rows[0].n;
+  const newestQuarantined = async () =>
+    (
+      await t.db.query(
+        'SELECT code, reason, headers, body FROM webhook_rejections ORDER BY received_at DESC, id DESC LIMIT 1',
+      )
+    ).rows[0];
+
+  it(`refuses ${cases.length} bad requests with the right status and a JSON error, storing no event; verified refused content is quarantined exactly`, async () => {
+    expect(cases.length).toBeGreaterThanOrEqual(60);
     const before = await inboxRowCounts(t.db);
+    const quarantinedBefore = await quarantineCount();
     const failures: string[] = [];
     for (const badCase of cases) {
-      const response = await request(t.url, badCase.build());
+      const sent = badCase.build();
+      const countBefore = await quarantineCount();
+      const response = await request(t.url, sent);
       try {
         expect(response.status).toBe(badCase.status);
         expectErrorShape(response, badCase.status);
@@ -309,6 +492,23 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
         if (badCase.says) expect(message).toMatch(badCase.says);
         // A refusal never echoes a signature, expected or received.
         expect(response.text).not.toMatch(/v1,[A-Za-z0-9+/]{20,}/);
+        // Committed before the answer: one row exactly for a verified refusal, none otherwise.
+        expect(await quarantineCount()).toBe(countBefore + (badCase.quarantined ? 1 : 0));
+        if (badCase.quarantined) {
+          const row = await newestQuarantined();
+          expect(row.code).toBe(badCase.quarantined);
+          expect(row.reason).toBe(message);
+          expect(Buffer.compare(row.body, Buffer.from(sent.body ?? ''))).toBe(0);
+          expect(row.headers).toEqual(
+            expect.objectContaining({
+              'webhook-id': sent.headers!['webhook-id'],
+              'webhook-timestamp': sent.headers!['webhook-timestamp'],
+              'content-type': sent.headers!['content-type'],
+              'remote-address': '127.0.0.1',
+            }),
+          );
+          expect(row.headers).not.toHaveProperty('webhook-signature');
+        }
       } catch (error) {
         failures.push(
           `${badCase.name}: ${(error as Error).message.split('\n').slice(0, 4).join(' ')}\n  got ${response.status} ${response.text.slice(0, 300)}`,
@@ -332,6 +532,7 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
       deliveries: before.deliveries + 1,
       attempts: before.attempts + 1,
     });
+    expect(await quarantineCount()).toBe(quarantinedBefore + cases.filter((c) => c.quarantined).length);
     const leftovers = await t.db.query(
       `SELECT count(*)::int AS n FROM webhook_events WHERE external_id LIKE $1 OR payload::text LIKE $2`,
       [`${marker}%`, `%${marker}%`],

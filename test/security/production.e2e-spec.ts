@@ -132,6 +132,6 @@ describe('starting in development without secrets or keys', () => {
       body: '{"type":',
     });
     expect(response.status).toBe(400);
-    await waitForOutput(service, /WARN.*Refused 400 POST \/webhooks from 127\.0\.0\.1: Body is not valid JSON/, 5000);
+    await waitForOutput(service, /WARN.*Refused 400 POST \/webhooks from 127\.0\.0\.1: body is not valid JSON/, 5000);
   });
 });

@@ -46,6 +46,39 @@ describe('loadConfig', () => {
   });
 });
 
+describe('the JSON limits of a webhook body', () => {
+  it('default to 64 levels, 10 000 keys and 10 000 array items, and read the environment', () => {
+    expect(loadConfig({})).toMatchObject({
+      WEBHOOK_JSON_MAX_DEPTH: 64,
+      WEBHOOK_JSON_MAX_KEYS: 10_000,
+      WEBHOOK_JSON_MAX_ARRAY_ITEMS: 10_000,
+    });
+    expect(
+      loadConfig({ WEBHOOK_JSON_MAX_DEPTH: '8', WEBHOOK_JSON_MAX_KEYS: '500', WEBHOOK_JSON_MAX_ARRAY_ITEMS: '0' }),
+    ).toMatchObject({ WEBHOOK_JSON_MAX_DEPTH: 8, WEBHOOK_JSON_MAX_KEYS: 500, WEBHOOK_JSON_MAX_ARRAY_ITEMS: 0 });
+  });
+
+  it.each([
+    ['WEBHOOK_JSON_MAX_DEPTH', '1', /must not be less than 2/], // the envelope itself is 2 deep
+    ['WEBHOOK_JSON_MAX_DEPTH', '1001', /must not be greater than 1000/],
+    ['WEBHOOK_JSON_MAX_KEYS', '1', /must not be less than 2/], // type and data
+    ['WEBHOOK_JSON_MAX_KEYS', '2.5', /integer/],
+    ['WEBHOOK_JSON_MAX_ARRAY_ITEMS', '-1', /must not be less than 0/],
+    ['WEBHOOK_JSON_MAX_ARRAY_ITEMS', '1000001', /must not be greater than 1000000/],
+  ])('refuses %s=%s with a line naming it', (name, value, says) => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ [name]: value });
+    } catch (caught) {
+      error = caught as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error!.problems).toHaveLength(1);
+    expect(error!.problems[0]).toMatch(new RegExp(`^${name}="${value.replace('.', '\\.')}": `));
+    expect(error!.problems[0]).toMatch(says);
+  });
+});
+
 describe('maskUrl', () => {
   it('hides the password and keeps the rest', () => {
     expect(maskUrl('postgres://app:s3cret@db:5432/inbox')).toBe('postgres://app:****@db:5432/inbox');

@@ -74,6 +74,27 @@ export class AppConfig {
   @Max(64 * 1024 * 1024)
   WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
+  /** Deepest nesting of objects and arrays in a webhook body (`{}` is 1); deeper bodies get 400. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(1000)
+  WEBHOOK_JSON_MAX_DEPTH = 64;
+
+  /** Object keys in a whole webhook body, at every depth; more get 400. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(1_000_000)
+  WEBHOOK_JSON_MAX_KEYS = 10_000;
+
+  /** Array items in a whole webhook body, at every depth; more get 400. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  WEBHOOK_JSON_MAX_ARRAY_ITEMS = 10_000;
+
   /** How long an acknowledgement waits for its commit before it answers 503 (Retry-After). */
   @Type(() => Number)
   @IsInt()

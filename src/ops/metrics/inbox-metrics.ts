@@ -4,6 +4,7 @@ import {
   InboxEvents,
   type DeliveryAttemptedEvent,
   type DeliveryDeadEvent,
+  type WebhookQuarantinedEvent,
   type WebhookReceivedEvent,
 } from '../../inbox/inbox-events.js';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
@@ -24,6 +25,16 @@ export class InboxMetrics {
     name: 'webhook_inbox_events_received_total',
     help: 'Webhook requests that reached the controller, by event type and outcome (accepted, duplicate, rejected = 400, unavailable = 503).',
     labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly quarantined = new Counter({
+    name: 'webhook_inbox_requests_quarantined_total',
+    help:
+      'Correctly signed requests whose content was refused (400) and kept in the quarantine (GET /admin/rejections), ' +
+      'by reason (invalid_json, json_too_deep, json_too_many_keys, json_too_many_array_items, forbidden_key, ' +
+      'invalid_envelope, unstorable_escape, unstorable_value).',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 
@@ -58,6 +69,11 @@ export class InboxMetrics {
   onWebhookReceived({ type, outcome, elapsedMs }: WebhookReceivedEvent): void {
     this.eventsReceived.inc({ type: this.typeLabel(type), outcome });
     this.ackDuration.observe({ outcome }, elapsedMs / 1000);
+  }
+
+  @OnEvent(InboxEvents.webhookQuarantined)
+  onWebhookQuarantined({ code }: WebhookQuarantinedEvent): void {
+    this.quarantined.inc({ reason: code });
   }
 
   @OnEvent(InboxEvents.deliveryAttempted)
