@@ -3,6 +3,7 @@ import type { Pool, PoolClient, QueryConfig } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { ASYNC_COMMIT } from '../../database/async-commit.js';
 import { INGRESS_PG_POOL, PG_POOL } from '../../database/pg-pool.js';
+import { deleteInBatches } from '../../database/batched-delete.js';
 import { inTransaction } from '../../database/pg-transaction.js';
 import { eventTransition, statusIn, UNFINISHED_DELIVERY_STATUSES, type EventStatus } from '../lifecycle.js';
 
@@ -180,9 +181,6 @@ const COUNTS_BY_TYPE = `
   SELECT type, status, count(*)::int AS count, max(received_at) AS last_seen
   FROM webhook_events GROUP BY type, status`;
 
-const PURGE_BATCH = 1000;
-const PURGE_PAUSE_MS = 20;
-
 // One status at a time, no ORDER BY: a plain range scan of ix_webhook_events_status_received that
 // stops at the limit. SKIP LOCKED: never waits on a row a worker is updating. Deliveries and
 // attempts go with their event (ON DELETE CASCADE).
@@ -316,20 +314,12 @@ export class EventStore {
 
   /**
    * Deletes the events in these statuses received before `before`, in short transactions of
-   * PURGE_BATCH rows with a breather between them, so that ingestion and workers always get the
+   * DELETE_BATCH_SIZE (1,000) rows with a breather between them, so that ingestion and workers always get the
    * rows and I/O first. Stops early when `stopped()` says so; returns how many it deleted.
    */
   async purge(statuses: readonly EventStatus[], before: Date, stopped: () => boolean = () => false): Promise<number> {
     let total = 0;
-    for (const status of statuses) {
-      for (;;) {
-        if (stopped()) return total;
-        const { rowCount } = await this.pool.query(DELETE_BATCH, [status, before, PURGE_BATCH]);
-        total += rowCount ?? 0;
-        if ((rowCount ?? 0) < PURGE_BATCH) break;
-        await new Promise((resolve) => setTimeout(resolve, PURGE_PAUSE_MS));
-      }
-    }
+    for (const status of statuses) total += await deleteInBatches(this.pool, DELETE_BATCH, [status, before], stopped);
     return total;
   }
 

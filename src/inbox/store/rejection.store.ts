@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { deleteInBatches } from '../../database/batched-delete.js';
 import type { Pool, QueryConfig } from 'pg';
 import { INGRESS_PG_POOL, PG_POOL } from '../../database/pg-pool.js';
 import type { RejectionCode } from '../entities/webhook-rejection.entity.js';
@@ -66,9 +67,6 @@ const NEXT_PAGE = `
 const GET = `SELECT id, received_at, code, reason, headers, body FROM webhook_rejections WHERE id = $1`;
 
 const DELETE = `DELETE FROM webhook_rejections WHERE id = $1`;
-
-const PURGE_BATCH = 1000;
-const PURGE_PAUSE_MS = 20;
 
 // Short transactions that never wait on a row another one holds (two replicas purging at once).
 const DELETE_BATCH = `
@@ -153,17 +151,10 @@ export class RejectionStore {
   }
 
   /**
-   * Deletes the rejections received before `before`, in short transactions of PURGE_BATCH rows with
+   * Deletes the rejections received before `before`, in short transactions of DELETE_BATCH_SIZE (1,000) rows with
    * a breather between them. Stops early when `stopped()` says so; returns how many it deleted.
    */
   async purge(before: Date, stopped: () => boolean = () => false): Promise<number> {
-    let total = 0;
-    for (;;) {
-      if (stopped()) return total;
-      const { rowCount } = await this.pool.query(DELETE_BATCH, [before, PURGE_BATCH]);
-      total += rowCount ?? 0;
-      if ((rowCount ?? 0) < PURGE_BATCH) return total;
-      await new Promise((resolve) => setTimeout(resolve, PURGE_PAUSE_MS));
-    }
+    return deleteInBatches(this.pool, DELETE_BATCH, [before], stopped);
   }
 }

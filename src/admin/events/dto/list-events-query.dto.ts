@@ -1,11 +1,12 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { EventFilterDto } from './event-filter.dto.js';
 
 export const MAX_PAGE_SIZE = 200;
 
-export class ListEventsQueryDto extends EventFilterDto {
+/** `limit` and `cursor` of every keyset-paged admin list. */
+export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
   @IsOptional()
   @Type(() => Number)
@@ -20,3 +21,5 @@ export class ListEventsQueryDto extends EventFilterDto {
   @MaxLength(200)
   cursor?: string;
 }
+
+export class ListEventsQueryDto extends IntersectionType(EventFilterDto, PageQueryDto) {}

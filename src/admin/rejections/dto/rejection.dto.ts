@@ -1,24 +1,8 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
 import { REJECTION_CODES, type RejectionCode } from '../../../inbox/entities/webhook-rejection.entity.js';
-import { MAX_PAGE_SIZE } from '../../events/dto/list-events-query.dto.js';
+import { PageQueryDto } from '../../events/dto/list-events-query.dto.js';
 
-export class ListRejectionsQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page, unchanged.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-}
+export class ListRejectionsQueryDto extends PageQueryDto {}
 
 export class RejectionSummaryDto {
   @ApiProperty({ format: 'uuid', example: '0b7c3f0e-8a63-4c55-9d0b-2f1b0c3a9e11', description: "The quarantine's id." })
