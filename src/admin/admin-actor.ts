@@ -1,13 +1,9 @@
-import { createHash } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { AdminCaller } from './auth/admin-identity.js';
 
 /**
- * Who made an admin change, for the audit trail: the name the operator gave (if any), which admin
- * key was used (a fingerprint: the first 12 hex digits of its SHA-256, never the key) and from where.
+ * Who made a change, for records kept with the change itself (the subscriptions' versions): the
+ * name the operator typed (if any), then the admin key's name, how it was sent, and from where.
  */
-export function adminActor(request: FastifyRequest, name?: string): string {
-  const authorization = request.headers.authorization;
-  const key = typeof authorization === 'string' ? authorization.replace(/^Bearer\s+/i, '').trim() : '';
-  const fingerprint = key ? `key:${createHash('sha256').update(key).digest('hex').slice(0, 12)}` : 'no key';
-  return `${name ? `${name} ` : ''}(${fingerprint}, ${request.ip})`;
+export function adminActor(caller: AdminCaller, typedName?: string): string {
+  return `${typedName ? `${typedName} ` : ''}(${caller.name} via ${caller.via}, ${caller.ip})`;
 }

@@ -2,13 +2,14 @@ import { applyDecorators, UsePipes, ValidationPipe } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiCookieAuth,
   ApiForbiddenResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ApiErrorDto } from '../shared/api-error.dto.js';
-import { ADMIN_BEARER } from './swagger.js';
+import { ADMIN_BEARER, ADMIN_SESSION } from './swagger.js';
 
 /**
  * Every admin controller: documented under `tag` with the bearer scheme and the answers the
@@ -19,11 +20,15 @@ export function AdminApi(tag: string): ClassDecorator {
   return applyDecorators(
     ApiTags(tag),
     ApiBearerAuth(ADMIN_BEARER),
+    ApiCookieAuth(ADMIN_SESSION),
     ApiUnauthorizedResponse({
       type: ApiErrorDto,
-      description: 'No `Authorization: Bearer <key>` header, or not one of ADMIN_API_KEYS.',
+      description: 'No `Authorization: Bearer <key>` header (or browser session), or not one of ADMIN_API_KEYS.',
     }),
-    ApiForbiddenResponse({ type: ApiErrorDto, description: 'The key is not allowed to use the admin API.' }),
+    ApiForbiddenResponse({
+      type: ApiErrorDto,
+      description: 'A change sent with the browser session from another site (no matching Origin header).',
+    }),
     ApiServiceUnavailableResponse({
       type: ApiErrorDto,
       description: 'Admin API disabled: no ADMIN_API_KEYS configured in production (or a dependency is down).',

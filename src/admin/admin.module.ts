@@ -1,9 +1,16 @@
 import { Module } from '@nestjs/common';
+import { ADMIN_MODULE_OPTIONS, ADMIN_OPTIONS, ConfigurableAdminModule, resolveAdminOptions } from './admin.options.js';
+import { AdminAuditEntryEntity } from './audit/admin-audit-entry.entity.js';
+import { AdminAuditController } from './audit/admin-audit.controller.js';
+import { AdminAuditService } from './audit/admin-audit.service.js';
+import { AuditInterceptor } from './audit/audited.decorator.js';
+import { AdminSessionController } from './auth/admin-session.controller.js';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProcessingModule } from '../processing/processing.module.js';
 import { WebhookEventEntity } from '../inbox/entities/webhook-event.entity.js';
 import { AdminEventsController } from './events/admin-events.controller.js';
 import { AdminEventsService } from './events/admin-events.service.js';
+import { EventPurgeService } from './events/event-purge.service.js';
 import { AdminHandlersController } from './handlers/admin-handlers.controller.js';
 import { AdminHandlersService } from './handlers/admin-handlers.service.js';
 import { QueueDashboardModule } from './queues/queue-dashboard.module.js';
@@ -21,15 +28,18 @@ import { TestWebhookService } from './test-webhook/test-webhook.service.js';
 /**
  * The operators' API under /admin (documented at /docs, protected by the admin authentication
  * hook): events, replay, the quarantine, handlers and types, subscriptions, stats, the test
- * webhook, and the Bull Board dashboard at /admin/queues.
+ * webhook, the audit of every change, the browser login, and the Bull Board dashboard at
+ * /admin/queues. `AdminModule.forRoot({ apiKeys, production, ... })` (ConfigurableModuleBuilder).
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([WebhookEventEntity, SubscriptionVersion]),
+    TypeOrmModule.forFeature([WebhookEventEntity, SubscriptionVersion, AdminAuditEntryEntity]),
     ProcessingModule,
     QueueDashboardModule,
   ],
   controllers: [
+    AdminSessionController,
+    AdminAuditController,
     AdminEventsController,
     AdminRejectionsController,
     AdminHandlersController,
@@ -38,7 +48,11 @@ import { TestWebhookService } from './test-webhook/test-webhook.service.js';
     TestWebhookController,
   ],
   providers: [
+    { provide: ADMIN_OPTIONS, inject: [ADMIN_MODULE_OPTIONS], useFactory: resolveAdminOptions },
+    AdminAuditService,
+    AuditInterceptor,
     AdminEventsService,
+    EventPurgeService,
     AdminRejectionsService,
     EventReplayService,
     AdminHandlersService,
@@ -46,5 +60,6 @@ import { TestWebhookService } from './test-webhook/test-webhook.service.js';
     AdminStatsService,
     TestWebhookService,
   ],
+  exports: [ADMIN_OPTIONS, AdminAuditService],
 })
-export class AdminModule {}
+export class AdminModule extends ConfigurableAdminModule {}

@@ -6,7 +6,9 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { setupSwagger } from '../admin/swagger.js';
 import { AppModule } from './app.module.js';
 import { AppConfig } from './config/app-config.js';
-import { resolveAdminAccess } from '../admin/admin-auth.js';
+import { ADMIN_OPTIONS, type AdminOptions } from '../admin/admin.options.js';
+import { AdminAuditService } from '../admin/audit/admin-audit.service.js';
+import { registerQueueDashboardAudit } from '../admin/queues/queue-dashboard-audit.js';
 import { announceAdminAccess, registerEdgeSecurity } from './edge-security.js';
 import { HttpErrorFilter } from './http-error.filter.js';
 import { useWebhookBodyParser } from '../ingress/body/raw-json-body.js';
@@ -49,9 +51,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useLogger(app.get(PinoLogger));
   // Before any route exists, so they cover every route: errors as {statusCode, error, message}; /admin auth + headers.
   app.useGlobalFilters(new HttpErrorFilter(app.getHttpAdapter(), { bodyLimit: config.WEBHOOK_BODY_LIMIT }));
-  const adminAccess = resolveAdminAccess(config);
-  registerEdgeSecurity(app, adminAccess);
-  announceAdminAccess(adminAccess);
+  const { access } = app.get<AdminOptions>(ADMIN_OPTIONS);
+  registerEdgeSecurity(app, { access, protectMetrics: config.isProduction && !config.METRICS_PUBLIC });
+  registerQueueDashboardAudit(app, app.get(AdminAuditService));
+  announceAdminAccess(access);
   setupSwagger(app);
   if (!config.WEBHOOK_SECRET) {
     new Logger('Security').warn(

@@ -54,7 +54,16 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         RetentionModule,
-        AdminModule,
+        AdminModule.forRootAsync({
+          inject: [AppConfig],
+          useFactory: (cfg: AppConfig) => ({
+            apiKeys: cfg.ADMIN_API_KEYS,
+            production: cfg.isProduction,
+            sessionMinutes: cfg.ADMIN_SESSION_MINUTES,
+            purgeMinAgeMs: cfg.purgeMinAgeMs,
+            testWebhookTypes: cfg.testWebhookTypes,
+          }),
+        }),
         ...extraImports,
       ],
     };

@@ -2,7 +2,8 @@ import { jest } from '@jest/globals';
 import { HttpException, Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { resolveAdminAccess, type AdminAccess } from '../admin/admin-auth.js';
+import { resolveAdminAccess, type AdminAccess } from '../admin/auth/admin-keys.js';
+import { ADMIN_SESSION_COOKIE, issueAdminSession } from '../admin/auth/admin-session.js';
 import { announceAdminAccess, registerEdgeSecurity } from './edge-security.js';
 
 /**
@@ -10,11 +11,14 @@ import { announceAdminAccess, registerEdgeSecurity } from './edge-security.js';
  * plain routes (Nest's), a prefixed plugin registered after the hook (the queue dashboard), and
  * unmatched URLs.
  */
-async function server(access: AdminAccess): Promise<{ fastify: FastifyInstance; base: string }> {
+async function server(
+  access: AdminAccess,
+  protectMetrics = false,
+): Promise<{ fastify: FastifyInstance; base: string }> {
   const fastify = Fastify();
   registerEdgeSecurity(
     { getHttpAdapter: () => ({ getInstance: () => fastify }) } as unknown as NestFastifyApplication,
-    access,
+    { access, protectMetrics },
   );
   // What Nest's exception layer does with a thrown HttpException.
   fastify.setErrorHandler((error, _request, reply) => {
@@ -23,6 +27,9 @@ async function server(access: AdminAccess): Promise<{ fastify: FastifyInstance; 
   });
   fastify.post('/webhooks', async () => ({ received: true }));
   fastify.get('/admin/events', async () => ({ events: [] }));
+  fastify.delete('/admin/events', async () => ({ deleted: 0 }));
+  fastify.get('/admin/login', async () => 'login form');
+  fastify.get('/metrics', async () => 'metrics');
   fastify.get('/docs-json', async () => ({ openapi: '3.0.0' }));
   await fastify.register(
     async (board) => {
@@ -50,7 +57,7 @@ async function send(
   headers: Record<string, string> = {},
   body?: string,
 ): Promise<Answer> {
-  const response = await fetch(`${base}${url}`, { method, headers, body });
+  const response = await fetch(`${base}${url}`, { method, headers, body, redirect: 'manual' });
   const text = await response.text();
   return {
     statusCode: response.status,
@@ -61,7 +68,7 @@ async function send(
 }
 
 describe('registerEdgeSecurity', () => {
-  const access = resolveAdminAccess({ ADMIN_API_KEYS: 'the-admin-key', NODE_ENV: 'production' });
+  const access = resolveAdminAccess({ ADMIN_API_KEYS: 'ops:the-admin-key', NODE_ENV: 'production' });
   let open: { fastify: FastifyInstance; base: string };
   beforeAll(async () => {
     open = await server(access);
@@ -85,6 +92,44 @@ describe('registerEdgeSecurity', () => {
     expect((await get('/admin/queues', 'the-admin-key')).body).toBe('dashboard');
     expect((await get('/admin/queues/api/queues', 'the-admin-key')).statusCode).toBe(200);
     expect((await get('/admin/nothing-here', 'the-admin-key')).statusCode).toBe(404);
+  });
+
+  it('sends a browser opening an admin page without a session to the login page; API clients get 401', async () => {
+    const browser = await send(open.base, 'GET', '/admin/queues?x=1', { accept: 'text/html,application/xhtml+xml' });
+    expect(browser.statusCode).toBe(303);
+    expect(browser.headers.location).toBe(`/admin/login?next=${encodeURIComponent('/admin/queues?x=1')}`);
+    expect((await send(open.base, 'GET', '/admin/queues', { accept: 'application/json' })).statusCode).toBe(401);
+    expect((await send(open.base, 'GET', '/admin/login', { accept: 'text/html' })).body).toBe('login form');
+  });
+
+  it('accepts the session cookie, and a change made with it only from this origin', async () => {
+    const [key] = (access as Extract<AdminAccess, { mode: 'keys' }>).keys;
+    const cookie = `${ADMIN_SESSION_COOKIE}=${issueAdminSession(key, new Date(Date.now() + 60_000))}`;
+    expect((await send(open.base, 'GET', '/admin/events', { cookie })).json()).toEqual({ events: [] });
+    expect((await send(open.base, 'GET', '/admin/queues', { cookie })).body).toBe('dashboard');
+    const sameSite = await send(open.base, 'DELETE', '/admin/events', { cookie, origin: open.base });
+    expect(sameSite.json()).toEqual({ deleted: 0 });
+    for (const origin of [undefined, 'https://evil.example']) {
+      const crossSite = await send(open.base, 'DELETE', '/admin/events', { cookie, ...(origin ? { origin } : {}) });
+      expect({ origin, status: crossSite.statusCode }).toEqual({ origin, status: 403 });
+      expect(crossSite.json().message).toMatch(/must come from this site/);
+    }
+  });
+
+  it('keeps /metrics open unless told to protect it, then wants an admin key', async () => {
+    expect((await get('/metrics')).body).toBe('metrics');
+    const guarded = await server(access, true);
+    try {
+      expect((await send(guarded.base, 'GET', '/metrics')).statusCode).toBe(401);
+      expect((await send(guarded.base, 'GET', '/metrics?name[]=x', { authorization: 'Bearer wrong' })).statusCode).toBe(
+        401,
+      );
+      const scraped = await send(guarded.base, 'GET', '/metrics', { authorization: 'Bearer the-admin-key' });
+      expect(scraped.body).toBe('metrics');
+      expect(scraped.headers['content-security-policy']).toBeUndefined();
+    } finally {
+      await guarded.fastify.close();
+    }
   });
 
   it('adds security headers to /admin and /docs only', async () => {
@@ -140,7 +185,7 @@ describe('announceAdminAccess', () => {
     announceAdminAccess({ mode: 'disabled' }, logger);
     expect(warn.mock.calls[1][0]).toMatch(/answers 503/);
 
-    announceAdminAccess(resolveAdminAccess({ ADMIN_API_KEYS: 'k', NODE_ENV: 'production' }), logger);
+    announceAdminAccess(resolveAdminAccess({ ADMIN_API_KEYS: 'ops:k', NODE_ENV: 'production' }), logger);
     expect(warn).toHaveBeenCalledTimes(2);
   });
 });

@@ -1,8 +1,11 @@
-import { Logger } from '@nestjs/common';
+import { HttpException, Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { adminRefusal, edgeAreaOf, type AdminAccess } from '../admin/admin-auth.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { authenticateAdmin, edgeAreaOf } from '../admin/auth/admin-auth.js';
+import { rememberAdminIdentity } from '../admin/auth/admin-identity.js';
+import type { AdminAccess } from '../admin/auth/admin-keys.js';
 
 type HeadersMiddleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 type HelmetFactory = (options?: Record<string, unknown>) => HeadersMiddleware;
@@ -22,33 +25,76 @@ function loadHelmet(): HelmetFactory {
 }
 
 /**
- * Helmet's defaults, except upgrade-insecure-requests: the service serves plain HTTP in
- * development and behind a TLS-terminating proxy, where the upgrade would break Swagger UI.
+ * Helmet's defaults, except:
+ *  - no upgrade-insecure-requests: the service serves plain HTTP in development and behind a
+ *    TLS-terminating proxy, where the upgrade would break Swagger UI;
+ *  - Referrer-Policy same-origin instead of no-referrer: under no-referrer a browser sends
+ *    `Origin: null` with a form post, and the login and the cookie's Origin check need the real
+ *    origin. same-origin still sends nothing to other sites.
  */
-export const EDGE_SECURITY_HEADERS = { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } };
+export const EDGE_SECURITY_HEADERS = {
+  contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  referrerPolicy: { policy: 'same-origin' },
+};
+
+export interface EdgeSecurityOptions {
+  access: AdminAccess;
+  /** GET /metrics needs an admin key too (production, unless METRICS_PUBLIC=true). */
+  protectMetrics: boolean;
+}
 
 /**
  * One Fastify onRequest hook for the operator-facing areas, registered before any route (Nest's,
  * Swagger's, or a plugin's such as the queue dashboard), so it covers them all, matched or not:
  *  - /admin/** and /docs/**: security headers (helmet);
- *  - /admin/**: `Authorization: Bearer <key>` (401), or 503 when the admin is disabled.
+ *  - /admin/** except the login page and the session routes: an admin key (bearer header or
+ *    browser session), else 401 (a browser navigating there is sent to the login page), or 503
+ *    when the admin is disabled;
+ *  - /metrics, when protected: the same check.
  * Refusals go through Fastify's error handler, i.e. the app's exception filter (JSON, logged).
  * Every other request (the webhooks) pays only a string check. CORS is never enabled.
  */
-export function registerEdgeSecurity(app: NestFastifyApplication, access: AdminAccess): void {
+export function registerEdgeSecurity(app: NestFastifyApplication, options: EdgeSecurityOptions): void {
   const securityHeaders = loadHelmet()(EDGE_SECURITY_HEADERS);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     const area = edgeAreaOf(request.url, request.routeOptions.url);
     if (area === undefined) return done();
+    if (area === 'metrics') return options.protectMetrics ? done(admitted(request, reply, options.access)) : done();
     securityHeaders(request.raw, reply.raw, (error) => {
       if (error) return done(error as Error);
       if (area !== 'admin') return done();
-      const refusal = adminRefusal(access, request.headers.authorization);
-      if (refusal && refusal.getStatus() === 401) reply.header('www-authenticate', 'Bearer realm="admin"');
+      const refusal = admitted(request, reply, options.access);
+      if (refusal && refusal.getStatus() === 401 && isBrowserNavigation(request)) {
+        return void reply.redirect(`/admin/login?next=${encodeURIComponent(request.url)}`, 303);
+      }
       done(refusal);
     });
   });
+}
+
+/** Undefined when the request may go on (its identity remembered for the audit), else the refusal. */
+function admitted(request: FastifyRequest, reply: FastifyReply, access: AdminAccess): HttpException | undefined {
+  const decision = authenticateAdmin(access, {
+    method: request.method,
+    headers: request.headers,
+    origin: `${request.protocol}://${request.host}`,
+  });
+  if ('identity' in decision) {
+    rememberAdminIdentity(request.raw, decision.identity);
+    return undefined;
+  }
+  if (decision.refusal.getStatus() === 401) reply.header('www-authenticate', 'Bearer realm="admin"');
+  return decision.refusal;
+}
+
+/** A person opening an admin page in a browser tab (not an API client, not the dashboard's own fetches). */
+function isBrowserNavigation(request: FastifyRequest): boolean {
+  return (
+    request.method === 'GET' &&
+    request.headers.authorization === undefined &&
+    (request.headers.accept ?? '').includes('text/html')
+  );
 }
 
 /** Prints the generated development key once, so a new user can open the admin right away. */

@@ -2,10 +2,8 @@ import 'reflect-metadata';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { DEFAULT_DATABASE_URL } from './default-database-url.js';
 import { SnakeNamingStrategy } from './snake-naming.strategy.js';
+import { IDLE_IN_TRANSACTION_TIMEOUT_MS, STATEMENT_TIMEOUT_MS } from './timeouts.js';
 import { migrations } from '../../migrations/index.js';
-
-/** The longest any statement may run, enforced by the server. */
-export const STATEMENT_TIMEOUT_MS = 10_000;
 
 /**
  * One definition of the connection, shared by the app (TypeOrmModule) and the migration CLI
@@ -28,6 +26,7 @@ export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions
       // Bound every statement so a stuck database cannot hold a request (or a handler slot) forever:
       // the server cancels it first (statement_timeout), the client gives up a little later.
       statement_timeout: STATEMENT_TIMEOUT_MS,
+      idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
       query_timeout: STATEMENT_TIMEOUT_MS + 5000,
       application_name: 'webhook-inbox',
     },

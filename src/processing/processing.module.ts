@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { InboxModule } from '../inbox/inbox.module.js';
+import { InboxTestWebhookHandler } from './builtin/inbox-test-webhook.handler.js';
 import { DeliveryLeases } from './delivery/delivery-leases.js';
 import { HandlerDeliveryProcessor } from './delivery/handler-delivery.processor.js';
 import { InboxWorkers } from './delivery/inbox-workers.js';
@@ -26,6 +27,7 @@ import { OutboxRelay } from './relay/outbox-relay.js';
     DeliveryLeases,
     QueueErrorLog,
     PostgresAvailability,
+    InboxTestWebhookHandler,
   ],
   // For admin and ops: what is registered, the allow-list, the workers' state and the relay.
   exports: [

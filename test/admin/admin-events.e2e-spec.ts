@@ -208,9 +208,29 @@ describe('admin: events (real Postgres + Redis)', () => {
 
     const refused = await admin.delete('/admin/events?status=queued&before=2026-11-01T00:00:00Z');
     expect(refused.status).toBe(400);
-    expect((await admin.delete('/admin/events?status=failed')).status).toBe(400);
+    expect((await admin.delete('/admin/events?status=failed&includeFailed=true')).status).toBe(400);
+    // Failed events only when asked for by name; nothing younger than PURGE_MIN_AGE (24 h by default).
+    const notAskedFor = await admin.delete('/admin/events?status=failed&before=2026-11-01T00:00:00Z');
+    expect(notAskedFor.status).toBe(400);
+    expect(notAskedFor.body.message).toEqual([expect.stringMatching(/pass includeFailed=true to purge them/)]);
+    const tooRecent = new Date(Date.now() - 23 * 3_600_000).toISOString();
+    const young = await admin.delete(`/admin/events?status=failed&includeFailed=true&before=${tooRecent}`);
+    expect(young.status).toBe(400);
+    expect(young.body.message).toEqual([
+      expect.stringMatching(/^before must be at most now minus PURGE_MIN_AGE \(24 h\)/),
+    ]);
 
-    const { status, body } = await admin.delete('/admin/events?status=failed&before=2026-11-01T00:00:00Z');
+    const dryRun = await admin.delete(
+      '/admin/events?status=failed&includeFailed=true&dryRun=true&before=2026-11-01T00:00:00Z',
+    );
+    expect(dryRun.status).toBe(200);
+    expect(dryRun.body).toMatchObject({ deleted: 0, dryRun: true, statuses: ['failed'] });
+    expect(dryRun.body.matched).toBeGreaterThanOrEqual(1203);
+    expect((await t.db.query('SELECT 1 FROM webhook_events WHERE id = ANY($1)', [old])).rowCount).toBe(1203);
+
+    const { status, body } = await admin.delete(
+      '/admin/events?status=failed&includeFailed=true&before=2026-11-01T00:00:00Z',
+    );
     expect(status).toBe(200);
     expect(body.deleted).toBeGreaterThanOrEqual(1203); // other tests' old failed events may go too
     const left = await t.db.query('SELECT id FROM webhook_events WHERE type = $1 ORDER BY received_at', [type]);
@@ -219,6 +239,22 @@ describe('admin: events (real Postgres + Redis)', () => {
     expect(
       (await t.db.query('SELECT 1 FROM webhook_delivery_attempts WHERE delivery_id = $1', [delivery.id])).rowCount,
     ).toBe(0);
+  });
+
+  it('purges processed and ignored events by default, never failed or unfinished ones', async () => {
+    const type = `admin.purge.${uniqueId('d')}`.slice(0, 100);
+    const long = '2026-10-02T00:00:00Z';
+    const [processed] = await seed(type, [long], 'processed');
+    const [ignored] = await seed(type, [long], 'ignored');
+    const [failed] = await seed(type, [long], 'failed');
+    const [received] = await seed(type, [long], 'received');
+    const { status, body } = await admin.delete('/admin/events?before=2026-10-03T00:00:00Z');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ dryRun: false, statuses: ['processed', 'ignored'] });
+    expect(body.deleted).toBe(body.matched);
+    const left = await t.db.query<{ id: string }>('SELECT id FROM webhook_events WHERE type = $1', [type]);
+    expect(left.rows.map((row) => row.id).sort()).toEqual([failed, received].sort());
+    expect([processed, ignored].some((id) => left.rows.some((row) => row.id === id))).toBe(false);
   });
 
   it('refuses every admin route without the key', async () => {

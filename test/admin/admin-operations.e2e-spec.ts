@@ -232,6 +232,13 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
       ['post', '/admin/test-webhook', '200'],
       ['get', '/admin/rejections', '200'],
       ['get', '/admin/rejections/{id}', '200'],
+      ['get', '/admin/audit', '200'],
+    ] as const;
+    // The browser login: open by design (the key is what they take), so no security requirement.
+    const login = [
+      ['get', '/admin/login'],
+      ['post', '/admin/session'],
+      ['delete', '/admin/session'],
     ] as const;
     // Answered without a body.
     const noContent = [['delete', '/admin/rejections/{id}', '204']] as const;
@@ -239,18 +246,27 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
       .filter(([path]) => path.startsWith('/admin'))
       .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`));
     expect(adminOperations.sort()).toEqual(
-      [...expected, ...noContent].map(([method, path]) => `${method} ${path}`).sort(),
+      [...expected, ...noContent, ...login].map(([method, path]) => `${method} ${path}`).sort(),
     );
+    for (const [method, path] of login) expect(doc.paths[path][method].security).toBeUndefined();
+    expect(doc.components.securitySchemes['admin-session']).toMatchObject({
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'webhook_inbox_admin',
+    });
     for (const [method, path, ok] of noContent) {
       const operation = doc.paths[path][method];
-      expect(operation.security).toEqual([{ 'admin-key': [] }]);
+      expect(operation.security).toEqual([{ 'admin-key': [] }, { 'admin-session': [] }]);
       expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining([ok, '400', '401', '403', '404', '503']));
       expect(operation.summary).toEqual(expect.any(String));
     }
     for (const [method, path, ok] of expected) {
       const operation = doc.paths[path][method];
       const where = `${method} ${path}`;
-      expect({ where, security: operation.security }).toEqual({ where, security: [{ 'admin-key': [] }] });
+      expect({ where, security: operation.security }).toEqual({
+        where,
+        security: [{ 'admin-key': [] }, { 'admin-session': [] }],
+      });
       expect({ where, responses: Object.keys(operation.responses).sort() }).toEqual({
         where,
         responses: expect.arrayContaining([ok, '401', '403', '503']),

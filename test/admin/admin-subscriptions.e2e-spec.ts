@@ -68,7 +68,7 @@ describe('admin: subscriptions, on two replicas sharing the database', () => {
       ],
       reason: 'customer disabled switchable events',
     });
-    expect(put.body.changedBy).toMatch(/^alice \(key:[0-9a-f]{12}, 127\.0\.0\.1\)$/);
+    expect(put.body.changedBy).toMatch(/^alice \(key-[0-9a-f]{12} via bearer, 127\.0\.0\.1\)$/);
     expect(put.body.changedBy).not.toContain(ADMIN_KEY);
     const version = put.body.version;
 
@@ -133,7 +133,7 @@ describe('admin: subscriptions, on two replicas sharing the database', () => {
       added: ['admin.switchable'],
       removed: ['provider.not_handled_yet'],
     });
-    expect(latest.changedBy).toMatch(/^bob \(key:/);
+    expect(latest.changedBy).toMatch(/^bob \(key-[0-9a-f]{12} via bearer/);
     expect(previous).toMatchObject({
       added: ['admin.order_placed', 'provider.not_handled_yet'],
       reason: 'customer disabled switchable events',

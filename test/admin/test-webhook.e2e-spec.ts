@@ -69,11 +69,15 @@ describe('test webhook: POST /admin/test-webhook and npm run webhook:send (signe
     expect(detail.body.deliveries[0]).toMatchObject({ handler: 'OrderPlacedHandler', status: 'succeeded' });
   });
 
-  it('defaults to a test type with empty data, stored as ignored when nothing handles it', async () => {
+  it("defaults to the inbox's own test type, which its built-in handler processes and nothing else sees", async () => {
     const { body } = await admin.post('/admin/test-webhook'); // no body at all
     expect(body).toMatchObject({ accepted: true, status: 200 });
-    await untilEventStatus(t.db, body.eventId, 'ignored');
+    await untilEventStatus(t.db, body.eventId, 'processed');
     expect((await event(body.eventId)).type).toBe('webhook_inbox.test');
+    const detail = await admin.get(body.eventUrl);
+    expect(detail.body.deliveries).toEqual([
+      expect.objectContaining({ handler: 'InboxTestWebhookHandler', status: 'succeeded' }),
+    ]);
   });
 
   it('refuses a bad type or non-object data with a 400, sending nothing', async () => {

@@ -89,8 +89,9 @@ describeWithChromium('in a real browser: Swagger UI and Bull Board', () => {
 
       await page.locator('button.authorize').first().click();
       const dialog = page.locator('.dialog-ux .modal-ux');
-      await dialog.locator('input[type="text"], input[type="password"]').first().fill(ADMIN_KEY);
-      await dialog.locator('button.authorize').click();
+      const bearer = dialog.locator('form').filter({ hasText: 'admin-key' });
+      await bearer.locator('input[type="text"], input[type="password"]').first().fill(ADMIN_KEY);
+      await bearer.locator('button.authorize').click();
       await dialog.locator('button.btn-done, button.close-modal').first().click();
 
       const listed = await execute(refused); // the same block, now authorised
@@ -113,36 +114,71 @@ describeWithChromium('in a real browser: Swagger UI and Bull Board', () => {
     }
   });
 
-  it('opens Bull Board at /admin/queues with the key, and not without it', async () => {
-    const anonymous = await browser.newContext();
-    try {
-      const response = await (await anonymous.newPage()).goto(`${t.url}/admin/queues`);
-      expect(response?.status()).toBe(401);
-    } finally {
-      await anonymous.close();
-    }
-
-    // A browser cannot add a bearer header by itself; operators use a header extension or an
-    // authenticating proxy. The test sets it on every request of the context.
-    const context = await browser.newContext({
-      viewport: { width: 1400, height: 900 },
-      extraHTTPHeaders: { authorization: `Bearer ${ADMIN_KEY}` },
-    });
+  it('logs in through the login page, opens Bull Board and Swagger UI with the session, and logs out', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(error.message));
     try {
-      const response = await page.goto(`${t.url}/admin/queues`);
-      expect(response?.status()).toBe(200);
+      // Opening the dashboard without a session leads to the login form, which remembers where to go.
+      await page.goto(`${t.url}/admin/queues`);
+      expect(page.url()).toBe(`${t.url}/admin/login?next=${encodeURIComponent('/admin/queues')}`);
+      await page.locator('input[name="key"]').fill('not-the-key');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByRole('alert').waitFor();
+      expect(await page.getByRole('alert').innerText()).toMatch(/not one of ADMIN_API_KEYS/);
+      expect((await context.cookies()).map((cookie) => cookie.name)).toEqual([]);
+
+      await page.locator('input[name="key"]').fill(ADMIN_KEY);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.waitForURL(`${t.url}/admin/queues`);
+      const [session] = await context.cookies();
+      expect(session).toMatchObject({
+        name: 'webhook_inbox_admin',
+        httpOnly: true,
+        sameSite: 'Strict',
+        path: '/admin',
+      });
+
       await page.getByText('webhook-handler-SwitchableHandler').first().waitFor({ timeout: 20_000 });
       for (const queue of ['webhook-dispatch', 'webhook-handler-SteadyHandler', 'webhook-handler-OrderPlacedHandler']) {
         expect(await page.getByText(queue).count()).toBeGreaterThan(0);
       }
       await page.screenshot({ path: join(ARTIFACTS, 'bull-board-overview.png') });
-
       await page.getByText('webhook-handler-SwitchableHandler').first().click();
       await page.waitForURL(/\/admin\/queues\/queue\/webhook-handler-SwitchableHandler/);
       await page.screenshot({ path: join(ARTIFACTS, 'bull-board-queue.png') });
+
+      // A dashboard action from the page (the browser adds the cookie and this site's Origin) is on the audit trail.
+      const paused = await page.evaluate(async () => {
+        const response = await fetch('/admin/queues/api/queues/webhook-handler-SteadyHandler/pause', { method: 'PUT' });
+        await fetch('/admin/queues/api/queues/webhook-handler-SteadyHandler/resume', { method: 'PUT' });
+        return response.status;
+      });
+      expect(paused).toBe(200);
+      // Written before the dashboard's answer left, so it is there now.
+      const audit = await page.evaluate(
+        async () => (await (await fetch('/admin/audit?action=queues.pause')).json()) as { items: unknown[] },
+      );
+      expect(audit.items[0]).toMatchObject({
+        action: 'queues.pause',
+        via: 'session',
+        method: 'PUT',
+        params: { path: { queueName: 'webhook-handler-SteadyHandler' } },
+        status: 200,
+      });
+
+      // Swagger UI's calls carry the session too: no Authorize needed.
+      await page.goto(`${t.url}/docs`);
+      const list = await tryOut(page, 'get', '/admin/events');
+      const listed = await execute(list);
+      expect(listed.status).toBe('200');
+      expect(listed.body).toContain(failedEventId);
+
+      const loggedOut = await page.evaluate(async () => (await fetch('/admin/session', { method: 'DELETE' })).status);
+      expect(loggedOut).toBe(204);
+      await page.goto(`${t.url}/admin/queues`);
+      expect(page.url()).toContain('/admin/login');
       expect(problems).toEqual([]);
     } finally {
       await context.close();

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { startTestApp, untilEventStatus, waitFor, type TestApp } from '../support/test-app.js';
-import { gate, ProcessingTestHandlersModule } from './support/processing-handlers.js';
+import { DataSource } from 'typeorm';
+import { PG_POOL } from '../../src/database/pg-pool.js';
+import type { Pool } from 'pg';
+import { gate, ProcessingTestHandlersModule, TransactionLimitsHandler } from './support/processing-handlers.js';
 
 /**
  * Processing with real workers, Postgres and Redis: a transactional handler's effect commits
@@ -78,5 +81,23 @@ describe('processing: exactly once, and out of the way of acknowledgements', () 
       [body.id],
     );
     expect(Number(rows[0].wait_ms)).toBe(60_000);
+  });
+
+  it('runs every connection under server-side limits, raised for a transactional handler to its own time limit', async () => {
+    const show = async (query: (sql: string) => Promise<Record<string, string>[]>) => ({
+      statement: (await query('SHOW statement_timeout'))[0].statement_timeout,
+      idle: (await query('SHOW idle_in_transaction_session_timeout'))[0].idle_in_transaction_session_timeout,
+    });
+    // The ORM's pool and the store's pool, as the server sees them.
+    const orm = t.app.get(DataSource);
+    const store = t.app.get<Pool>(PG_POOL);
+    expect(await show((sql) => orm.query(sql))).toEqual({ statement: '10s', idle: '10s' });
+    expect(await show(async (sql) => (await store.query(sql)).rows)).toEqual({ statement: '10s', idle: '10s' });
+
+    const externalId = `evt_${randomUUID()}`;
+    const { body } = await t.post({ id: externalId, type: 'test.tx_limits', data: {} });
+    await untilEventStatus(t.db, body.id, 'processed');
+    // 20 s time limit + 5 s margin: the fence ends the attempt first, the server only if the ROLLBACK never arrives.
+    expect(TransactionLimitsHandler.seen.get(externalId)).toEqual({ statement: '10s', idle: '25s' });
   });
 });

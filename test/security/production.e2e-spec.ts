@@ -3,7 +3,7 @@ import { queuePrefix } from '../support/run-env.js';
 import { expectErrorShape, request } from '../support/raw-http.js';
 import { newSecret, signedHeaders } from '../support/signing.js';
 import type { TestApp } from '../support/test-app.js';
-import { startTestApp, uniqueId } from '../support/test-app.js';
+import { startTestApp, uniqueId, untilEventStatus } from '../support/test-app.js';
 import { AdminProbeModule } from './admin-probe.module.js';
 
 /**
@@ -11,6 +11,9 @@ import { AdminProbeModule } from './admin-probe.module.js';
  * (`node dist/src/app/main.js`, as a user starts it) for the startup checks, the in-process app for
  * the answers.
  */
+/** Long enough for production (32 characters or more). */
+const LONG_KEY = 'prod-admin-key-0123456789abcdefghijklmnop';
+
 const services = {
   DATABASE_URL: process.env.TEST_DATABASE_URL!,
   REDIS_URL: process.env.TEST_REDIS_URL!,
@@ -21,7 +24,7 @@ describe('starting in production', () => {
     // Unreachable Postgres and Redis: the answer must come from the configuration check, which runs first.
     const service = spawnService({
       NODE_ENV: 'production',
-      ADMIN_API_KEYS: 'some-admin-key',
+      ADMIN_API_KEYS: `ops:${LONG_KEY}`,
       DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere',
       REDIS_URL: 'redis://127.0.0.1:1',
     });
@@ -38,6 +41,110 @@ describe('starting in production', () => {
     expect(await service.exited).toBe(1);
     expect(service.output()).toMatch(/- WEBHOOK_SECRET: entry #1 of 1 is not valid base64/);
     expect(service.output()).not.toContain('this-is-not-base64');
+  });
+
+  it('refuses short admin keys, and never prints a key or a password while saying what is wrong', async () => {
+    const service = spawnService({
+      NODE_ENV: 'production',
+      WEBHOOK_SECRET: newSecret(),
+      ADMIN_API_KEYS: `ops:${LONG_KEY} ci:short-secret-value`,
+      DATABASE_URL: 'mysql://app:db-password-1@db.internal/app',
+      REDIS_URL: 'http://:redis-password-2@cache.internal:6379',
+    });
+    expect(await service.exited).toBe(1);
+    const output = service.output();
+    expect(output).toContain('- DATABASE_URL="mysql://app:****@db.internal/app": must be a postgres:// URL');
+    expect(output).toContain('- REDIS_URL="http://:****@cache.internal:6379": must be a redis:// or rediss:// URL');
+    expect(output).toMatch(/- ADMIN_API_KEYS: the key named ci has 18 characters; production needs at least 32/);
+    for (const secret of ['db-password-1', 'redis-password-2', 'short-secret-value', LONG_KEY]) {
+      expect(output).not.toContain(secret);
+    }
+  });
+});
+
+describe('starting without WEBHOOK_SECRET on a network address', () => {
+  it('refuses to accept unsigned webhooks from the network: exit 1 and why', async () => {
+    const service = spawnService({ ...services, NODE_ENV: 'development', HOST: '0.0.0.0' });
+    expect(await service.exited).toBe(1);
+    expect(service.output()).toMatch(
+      /- WEBHOOK_SECRET: not set, so webhooks would be accepted unsigned, which is allowed only while the service listens on loopback; HOST=0\.0\.0\.0 is reachable from other machines/,
+    );
+    expect(service.output()).not.toMatch(/listening on/);
+  });
+});
+
+describe('serving in production with a secret and admin keys', () => {
+  const secret = newSecret();
+  const authorization = `Bearer ${LONG_KEY}`;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: { NODE_ENV: 'production', WEBHOOK_SECRET: secret, ADMIN_API_KEYS: `ops:${LONG_KEY}` },
+    });
+  });
+  afterAll(async () => t?.close());
+
+  it('serves /metrics only with an admin key', async () => {
+    const anonymous = await request(t.url, { method: 'GET', path: '/metrics' });
+    expect(anonymous.status).toBe(401);
+    expectErrorShape(anonymous, 401);
+    expect(anonymous.text).not.toContain('webhook_inbox_');
+    expect(
+      (await request(t.url, { method: 'GET', path: '/metrics', headers: { authorization: 'Bearer x' } })).status,
+    ).toBe(401);
+    const scraped = await request(t.url, { method: 'GET', path: '/metrics', headers: { authorization } });
+    expect(scraped.status).toBe(200);
+    expect(scraped.text).toContain('webhook_inbox_');
+  });
+
+  it('sends only the inbox test type as a test webhook, so an admin key cannot forge a business event', async () => {
+    const send = (body: unknown) =>
+      request(t.url, {
+        path: '/admin/test-webhook',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const before = (await t.db.query('SELECT count(*)::int AS n FROM webhook_events')).rows[0].n;
+    const forged = await send({ type: 'subscription_event_refund', data: { refund_id: 're_forged' } });
+    expect(forged.status).toBe(400);
+    expect(forged.json.message).toEqual([
+      'type subscription_event_refund cannot be sent as a test webhook in production: only webhook_inbox.test (add types to TEST_WEBHOOK_TYPES to allow them)',
+    ]);
+    expect((await t.db.query('SELECT count(*)::int AS n FROM webhook_events')).rows[0].n).toBe(before);
+
+    const test = await send({});
+    expect(test.status).toBe(200);
+    expect(test.json).toMatchObject({ accepted: true, status: 200 });
+    // Its built-in handler runs it here (and no later test's app finds it unfinished).
+    await untilEventStatus(t.db, test.json.eventId, 'processed');
+  });
+});
+
+describe('serving in production with METRICS_PUBLIC and TEST_WEBHOOK_TYPES', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      env: {
+        NODE_ENV: 'production',
+        WEBHOOK_SECRET: newSecret(),
+        ADMIN_API_KEYS: LONG_KEY,
+        METRICS_PUBLIC: 'true',
+        TEST_WEBHOOK_TYPES: 'staging.ping',
+      },
+    });
+  });
+  afterAll(async () => t?.close());
+
+  it('serves /metrics to anyone, and sends the listed test types', async () => {
+    expect((await request(t.url, { method: 'GET', path: '/metrics' })).status).toBe(200);
+    const sent = await request(t.url, {
+      path: '/admin/test-webhook',
+      headers: { authorization: `Bearer ${LONG_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'staging.ping' }),
+    });
+    expect(sent.json).toMatchObject({ accepted: true, status: 200 });
   });
 });
 

@@ -1,7 +1,7 @@
 import type { TestApp } from './test-app.js';
 import { readBody } from './test-app.js';
 
-export const ADMIN_KEY = 'test-admin-key-0123456789';
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdefghij';
 /** Env for startTestApp: the admin routes need a key. */
 export const ADMIN_ENV = { ADMIN_API_KEYS: ADMIN_KEY };
 

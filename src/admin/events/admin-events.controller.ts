@@ -1,6 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
-import { EventStore } from '../../inbox/store/event.store.js';
+import { Audited } from '../audit/audited.decorator.js';
+import { EventPurgeService } from './event-purge.service.js';
+import {
+  ApiAcceptedResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+} from '@nestjs/swagger';
 import { AdminApi, ApiInvalidInput } from '../admin-api.decorator.js';
 import { ApiErrorDto } from '../../shared/api-error.dto.js';
 import {
@@ -24,7 +32,7 @@ export class AdminEventsController {
   constructor(
     private readonly events: AdminEventsService,
     private readonly replays: EventReplayService,
-    private readonly store: EventStore,
+    private readonly purges: EventPurgeService,
   ) {}
 
   @Get()
@@ -42,31 +50,42 @@ export class AdminEventsController {
 
   @Post('replay')
   @HttpCode(202)
+  @Audited('events.replay-by-filter', (result: BulkReplayAcceptedDto) => (result.dryRun ? 0 : result.matched))
   @ApiOperation({
     summary: 'Replay every event matching a filter, in the background',
     description:
       'For example `{"type": "subscription_event_refund", "status": "failed", "from": "2026-11-29T00:00:00Z", ' +
       '"to": "2026-11-30T00:00:00Z"}`. Answers at once with the number of matching events; their deliveries are ' +
       're-opened in batches of 500 and queued (progress in the log under `replayId`). Running it twice is harmless: ' +
-      'deliveries already pending or running are left alone.',
+      'deliveries already pending or running are left alone. `dryRun: true` only counts. More than 10,000 matching ' +
+      'events need `confirm` set to their count (409 otherwise, with the count). Recorded in the audit.',
   })
   @ApiAcceptedResponse({ type: BulkReplayAcceptedDto })
+  @ApiConflictResponse({
+    type: ApiErrorDto,
+    description: 'More than 10,000 events match and `confirm` is not their count.',
+  })
   @ApiInvalidInput()
   replayByFilter(@Body() filter: ReplayByFilterDto): Promise<BulkReplayAcceptedDto> {
     return this.replays.replayByFilter(filter);
   }
 
   @Delete()
+  @Audited('events.purge', (result: PurgeResultDto) => result.deleted)
   @ApiOperation({
     summary: 'Purge finished events received before a date',
     description:
-      'Failed events are kept by the retention schedule until replayed or purged here. Deletes in batches of ' +
-      "1000 (each its own short transaction), with the events' deliveries and attempts.",
+      'Processed and ignored events by default; failed ones only with `includeFailed=true` (retention keeps them ' +
+      'until replayed or purged here); events still in flight never. `before` must be at least PURGE_MIN_AGE ' +
+      '(default 24 h) in the past. `dryRun=true` counts without deleting. Deletes in batches of 1000 (each its ' +
+      "own short transaction), with the events' deliveries and attempts. Recorded in the audit.",
   })
   @ApiOkResponse({ type: PurgeResultDto })
-  @ApiInvalidInput()
-  async purge(@Query() query: PurgeEventsQueryDto): Promise<PurgeResultDto> {
-    return { deleted: await this.store.purge([query.status], new Date(query.before)) };
+  @ApiInvalidInput(
+    'A parameter is invalid, `before` is later than now minus PURGE_MIN_AGE, or failed events were asked for without includeFailed.',
+  )
+  purge(@Query() query: PurgeEventsQueryDto): Promise<PurgeResultDto> {
+    return this.purges.purge(query);
   }
 
   @Get(':id')
@@ -84,13 +103,14 @@ export class AdminEventsController {
 
   @Post(':id/replay')
   @HttpCode(200)
+  @Audited('events.replay', (result: EventReplayResultDto) => result.replayed.length)
   @ApiOperation({
     summary: "Replay one event's deliveries",
     description:
       'Default: the failed (dead) deliveries. `?all=true`: every finished delivery, plus new ones for handlers added ' +
       'since. `?handler=Name`: that handler only. Deliveries go back to `pending` with their attempt count kept and a ' +
       'fresh budget of attempts; the event goes back to `queued`. Deliveries still pending, running or retrying are ' +
-      'skipped, so replaying twice in a row is harmless.',
+      'skipped, so replaying twice in a row is harmless. Recorded in the audit.',
   })
   @ApiParam(EVENT_ID)
   @ApiOkResponse({ type: EventReplayResultDto })

@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Query } from '
 import { ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam } from '@nestjs/swagger';
 import { ApiErrorDto } from '../../shared/api-error.dto.js';
 import { AdminApi, ApiInvalidInput } from '../admin-api.decorator.js';
+import { Audited } from '../audit/audited.decorator.js';
 import { AdminRejectionsService } from './admin-rejections.service.js';
 import { ListRejectionsQueryDto, RejectionDetailDto, RejectionPageDto } from './dto/rejection.dto.js';
 
@@ -48,6 +49,7 @@ export class AdminRejectionsController {
 
   @Delete(':id')
   @HttpCode(204)
+  @Audited('rejections.delete', () => 1)
   @ApiOperation({ summary: 'Delete a quarantined request once it has been dealt with' })
   @ApiParam(REJECTION_ID)
   @ApiNoContentResponse({ description: 'Deleted.' })

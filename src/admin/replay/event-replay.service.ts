@@ -1,4 +1,11 @@
-import { BadRequestException, Injectable, Logger, NotFoundException, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DeliveryStore, type ReopenedDelivery } from '../../inbox/store/delivery.store.js';
 import { EventStore } from '../../inbox/store/event.store.js';
@@ -10,13 +17,14 @@ import { RegisteredHandler, WebhookHandlerRegistry } from '../../processing/disc
 import { WebhookEventEntity } from '../../inbox/entities/webhook-event.entity.js';
 import { filteredEvents } from '../events/admin-events.service.js';
 import { CURSOR_MICROS_SQL, EventCursor } from '../events/event-cursor.js';
-import type {
-  BulkReplayAcceptedDto,
-  EventReplayResultDto,
-  ReplayByFilterDto,
-  ReplayedDeliveryDto,
-  ReplaySelectionDto,
-  SkippedDeliveryDto,
+import {
+  BULK_REPLAY_CONFIRM_ABOVE,
+  type BulkReplayAcceptedDto,
+  type EventReplayResultDto,
+  type ReplayByFilterDto,
+  type ReplayedDeliveryDto,
+  type ReplaySelectionDto,
+  type SkippedDeliveryDto,
 } from './dto/replay.dto.js';
 
 const BULK_BATCH = 500;
@@ -82,6 +90,14 @@ export class EventReplayService implements OnApplicationShutdown {
     // Events arriving after the request are not part of it.
     const scope = { ...filter, status: filter.status ?? 'failed', to: filter.to ?? new Date().toISOString() };
     const matched = await filteredEvents(this.events, scope).getCount();
+    if (filter.dryRun) return { replayId: null, matched, dryRun: true };
+    if (matched > BULK_REPLAY_CONFIRM_ABOVE && filter.confirm !== matched) {
+      throw new ConflictException(
+        `${matched} events match this filter, more than ${BULK_REPLAY_CONFIRM_ABOVE}: check the filter, then send ` +
+          `the same request with "confirm": ${matched}` +
+          (filter.confirm === undefined ? '' : ` (confirm was ${filter.confirm}: the count has changed)`),
+      );
+    }
     const replayId = `replay-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
     this.logger.log({
       replayId,
@@ -94,7 +110,7 @@ export class EventReplayService implements OnApplicationShutdown {
         .finally(() => this.running.delete(work));
       this.running.add(work);
     }
-    return { replayId, matched };
+    return { replayId, matched, dryRun: false };
   }
 
   /** Resolves when every bulk replay running in this process has finished (tests, shutdown). */

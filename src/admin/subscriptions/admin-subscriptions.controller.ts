@@ -1,6 +1,7 @@
-import { Body, Controller, Get, Put, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, Put, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import { Audited } from '../audit/audited.decorator.js';
+import { Caller, type AdminCaller } from '../auth/admin-identity.js';
 import { adminActor } from '../admin-actor.js';
 import { AdminApi, ApiInvalidInput } from '../admin-api.decorator.js';
 import { ApiErrorDto } from '../../shared/api-error.dto.js';
@@ -31,6 +32,7 @@ export class AdminSubscriptionsController {
   }
 
   @Put()
+  @Audited('subscriptions.replace', (result: PutSubscriptionsResultDto) => (result.changed ? 1 : 0))
   @ApiOperation({
     summary: 'Replace the list of processed event types',
     description:
@@ -41,8 +43,8 @@ export class AdminSubscriptionsController {
   @ApiOkResponse({ type: PutSubscriptionsResultDto })
   @ApiConflictResponse({ type: ApiErrorDto, description: '`expectedVersion` given and the list has changed since.' })
   @ApiInvalidInput()
-  replace(@Body() body: PutSubscriptionsDto, @Req() request: FastifyRequest): Promise<PutSubscriptionsResultDto> {
-    return this.subscriptions.replace(body, adminActor(request, body.actor));
+  replace(@Body() body: PutSubscriptionsDto, @Caller() caller: AdminCaller): Promise<PutSubscriptionsResultDto> {
+    return this.subscriptions.replace(body, adminActor(caller, body.actor));
   }
 
   @Get('history')

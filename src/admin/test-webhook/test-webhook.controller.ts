@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminApi, ApiInvalidInput } from '../admin-api.decorator.js';
+import { Audited } from '../audit/audited.decorator.js';
 import { SendTestWebhookDto, TestWebhookResultDto } from './dto/test-webhook.dto.js';
 import { TestWebhookService } from './test-webhook.service.js';
 
@@ -11,6 +12,7 @@ export class TestWebhookController {
 
   @Post()
   @HttpCode(200)
+  @Audited('test-webhook.send', (result: TestWebhookResultDto) => (result.accepted ? 1 : 0))
   @ApiOperation({
     summary: "Send ourselves a signed test webhook, like the provider's connection test",
     description:

@@ -1,12 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, Logger } from '@nestjs/common';
+import { INBOX_TEST_EVENT_TYPE } from '../../processing/builtin/inbox-test-webhook.handler.js';
+import { ADMIN_OPTIONS, type AdminOptions } from '../admin.options.js';
 import { HttpAdapterHost } from '@nestjs/core';
 import { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../../inbox/webhook-inbox.options.js';
 import type { SendTestWebhookDto, TestWebhookResultDto } from './dto/test-webhook.dto.js';
 import { sendWebhook, signingSecret, testEnvelope, webhookUrl } from './webhook-sender.js';
-
-export const DEFAULT_TEST_TYPE = 'webhook_inbox.test';
 
 /**
  * The provider's "send test event" from our side: a signed request over the network to the URL the
@@ -18,11 +18,14 @@ export class TestWebhookService {
 
   constructor(
     @Inject(WEBHOOK_INBOX_OPTIONS) private readonly options: WebhookInboxOptions,
+    @Inject(ADMIN_OPTIONS) private readonly admin: AdminOptions,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   async send(input: SendTestWebhookDto): Promise<TestWebhookResultDto> {
-    const envelope = testEnvelope(input.type ?? DEFAULT_TEST_TYPE, input.data ?? {});
+    const type = input.type ?? INBOX_TEST_EVENT_TYPE;
+    this.refuseForgedBusinessEvents(type);
+    const envelope = testEnvelope(type, input.data ?? {});
     const own = !this.options.publicUrl;
     const url = webhookUrl(this.options.publicUrl ?? this.ownUrl());
     const secret = signingSecret(this.options.signing.secrets.join(' '));
@@ -69,6 +72,20 @@ export class TestWebhookService {
     if (result.accepted) this.logger.log({ ...line, msg: 'test webhook acknowledged' });
     else this.logger.warn({ ...line, response: result.response, msg: 'test webhook NOT acknowledged' });
     return result;
+  }
+
+  /**
+   * The test webhook is signed with the real secret: in production, sending a business type would
+   * let an admin key forge, say, a refund that the business handlers apply. So there it sends only
+   * the inbox's own test type, plus what TEST_WEBHOOK_TYPES allows.
+   */
+  private refuseForgedBusinessEvents(type: string): void {
+    if (!this.admin.production || type === INBOX_TEST_EVENT_TYPE || this.admin.testWebhookTypes.includes(type)) return;
+    throw new BadRequestException([
+      `type ${type} cannot be sent as a test webhook in production: only ${INBOX_TEST_EVENT_TYPE}` +
+        (this.admin.testWebhookTypes.length > 0 ? ` and ${this.admin.testWebhookTypes.join(', ')}` : '') +
+        ' (add types to TEST_WEBHOOK_TYPES to allow them)',
+    ]);
   }
 
   /** This process, as it listens (0.0.0.0 and :: reached through the loopback). */

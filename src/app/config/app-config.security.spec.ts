@@ -10,6 +10,8 @@ const problemsOf = (env: Record<string, string>): string[] => {
   return [];
 };
 
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
 describe('loadConfig: security settings', () => {
   it('refuses production without WEBHOOK_SECRET, saying what to set', () => {
     for (const secret of [undefined, '', '   ']) {
@@ -48,6 +50,69 @@ describe('loadConfig: security settings', () => {
     });
     expect(problemsOf({ SIGNATURE_FAILURE_LIMIT: '0' })).toEqual([
       expect.stringMatching(/^SIGNATURE_FAILURE_LIMIT="0"/),
+    ]);
+  });
+
+  it('listens on loopback by default outside production, on every address in production', () => {
+    expect(loadConfig({}).HOST).toBe('127.0.0.1');
+    expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET: SECRET }).HOST).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '::1' }).HOST).toBe('::1');
+  });
+
+  it('accepts unsigned webhooks (no WEBHOOK_SECRET) only on loopback, and says why', () => {
+    for (const HOST of ['127.0.0.1', '127.0.1.1', '::1', 'localhost']) expect(problemsOf({ HOST })).toEqual([]);
+    for (const HOST of ['0.0.0.0', '::', '10.1.2.3', 'inbox.internal']) {
+      expect(problemsOf({ HOST })).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^WEBHOOK_SECRET: not set, so webhooks would be accepted unsigned.*only while the service listens on loopback; HOST=${HOST} is reachable`,
+          ),
+        ),
+      ]);
+      expect(problemsOf({ HOST, WEBHOOK_SECRET: SECRET })).toEqual([]);
+    }
+  });
+
+  it('refuses production admin keys shorter than 32 characters, naming the key but never printing it', () => {
+    const production = { NODE_ENV: 'production', WEBHOOK_SECRET: SECRET };
+    const long = 'x'.repeat(32);
+    expect(problemsOf({ ...production, ADMIN_API_KEYS: `ops:${long} ci:${long}y` })).toEqual([]);
+    const problems = problemsOf({ ...production, ADMIN_API_KEYS: `ops:${long} ci:short-key-123 bare-short-key` });
+    expect(problems).toEqual([
+      expect.stringMatching(/^ADMIN_API_KEYS: the key named ci has 13 characters; production needs at least 32/),
+      expect.stringMatching(/^ADMIN_API_KEYS: the key named key-[0-9a-f]{12} has 14 characters/),
+    ]);
+    expect(problems.join('')).not.toMatch(/short-key/);
+    // Development keeps short keys working (the tests' and a laptop's).
+    expect(problemsOf({ ADMIN_API_KEYS: 'ops:short' })).toEqual([]);
+  });
+
+  it('refuses admin keys it cannot tell apart', () => {
+    expect(problemsOf({ ADMIN_API_KEYS: 'ops:one-key ops:other-key' })).toEqual([
+      'ADMIN_API_KEYS: the name ops is given to more than one key',
+    ]);
+  });
+
+  it('never prints a password from DATABASE_URL or REDIS_URL', () => {
+    const problems = problemsOf({
+      DATABASE_URL: 'mysql://app:pg-pass@db/app',
+      REDIS_URL: 'http://:redis-pass@cache:6379',
+    });
+    expect(problems).toEqual([
+      'DATABASE_URL="mysql://app:****@db/app": must be a postgres:// URL',
+      'REDIS_URL="http://:****@cache:6379": must be a redis:// or rediss:// URL',
+    ]);
+    expect(problems.join('')).not.toMatch(/pass/);
+  });
+
+  it('reads METRICS_PUBLIC, PURGE_MIN_AGE and TEST_WEBHOOK_TYPES, with defaults', () => {
+    expect(loadConfig({})).toMatchObject({ METRICS_PUBLIC: false, purgeMinAgeMs: 86_400_000, testWebhookTypes: [] });
+    expect(
+      loadConfig({ METRICS_PUBLIC: 'true', PURGE_MIN_AGE: '90m', TEST_WEBHOOK_TYPES: 'a.test, b.test c' }),
+    ).toMatchObject({ METRICS_PUBLIC: true, purgeMinAgeMs: 5_400_000, testWebhookTypes: ['a.test', 'b.test', 'c'] });
+    expect(problemsOf({ METRICS_PUBLIC: 'yes', PURGE_MIN_AGE: '24' })).toEqual([
+      'METRICS_PUBLIC="yes": must be true or false',
+      'PURGE_MIN_AGE="24": must be a number and a unit (ms, s, m, h or d), e.g. 24h',
     ]);
   });
 });

@@ -1,6 +1,18 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync, ValidationError } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+  ValidationError,
+} from 'class-validator';
+import { MIN_PRODUCTION_KEY_LENGTH, parseAdminKeys } from '../../admin/auth/admin-keys.js';
 import { DEFAULT_DATABASE_URL } from '../../database/default-database-url.js';
 import { parseWebhookSecrets } from '../../shared/signature/standard-webhooks.verifier.js';
 
@@ -8,6 +20,14 @@ export const APP_ROLES = ['api', 'worker', 'all'] as const;
 export type AppRole = (typeof APP_ROLES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const DURATION = /^(\d{1,9})(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+function durationMs(value: string): number {
+  const [, amount, unit] = DURATION.exec(value)!;
+  return Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+}
 
 const blankToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
@@ -26,8 +46,12 @@ export class AppConfig {
   @Max(65535)
   PORT = 3000;
 
+  /**
+   * Default: 0.0.0.0 in production, 127.0.0.1 otherwise, so a development run without
+   * WEBHOOK_SECRET (which accepts unsigned webhooks) is never reachable from the network.
+   */
   @IsString()
-  HOST = '0.0.0.0';
+  HOST = '';
 
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL = DEFAULT_DATABASE_URL;
@@ -115,11 +139,33 @@ export class AppConfig {
   @Max(86400)
   SIGNATURE_FAILURE_WINDOW_SECONDS = 60;
 
-  /** Space-separated bearer keys for /admin. */
+  /** Space-separated admin keys, each `name:key` (the name goes on the audit trail) or a bare key. */
   @IsOptional()
   @Transform(blankToUndefined)
   @IsString()
   ADMIN_API_KEYS?: string = undefined;
+
+  /** How long a browser login (/admin/login) lasts. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  ADMIN_SESSION_MINUTES = 60;
+
+  /** In production /metrics needs an admin key; true serves it to anyone who can reach the port. */
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'must be true or false' })
+  METRICS_PUBLIC = false;
+
+  /** Purge refuses a `before` later than now minus this: a number and a unit, e.g. 24h, 90m, 7d. */
+  @Matches(DURATION, { message: 'must be a number and a unit (ms, s, m, h or d), e.g. 24h' })
+  PURGE_MIN_AGE = '24h';
+
+  /** In production the test webhook sends only `webhook_inbox.test`, plus the types listed here (space or comma separated). */
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^[^\s,]+([\s,]+[^\s,]+)*$/, { message: 'must be event types separated by spaces or commas' })
+  TEST_WEBHOOK_TYPES?: string = undefined;
 
   @IsOptional()
   @Transform(blankToUndefined)
@@ -159,6 +205,14 @@ export class AppConfig {
     return this.NODE_ENV === 'production';
   }
 
+  get purgeMinAgeMs(): number {
+    return durationMs(this.PURGE_MIN_AGE);
+  }
+
+  get testWebhookTypes(): string[] {
+    return (this.TEST_WEBHOOK_TYPES ?? '').split(/[\s,]+/).filter((type) => type.length > 0);
+  }
+
   get runsWorkers(): boolean {
     return this.APP_ROLE !== 'api';
   }
@@ -171,12 +225,30 @@ export class ConfigError extends Error {
   }
 }
 
-/** One line per bad variable, quoting the value as it was given. */
+/** Settings whose value is never printed, even when it is wrong. */
+const SECRET_SETTINGS: ReadonlySet<string> = new Set(['ADMIN_API_KEYS', 'WEBHOOK_SECRET']);
+/** Settings that are URLs: printed with their password hidden. */
+const URL_SETTINGS: ReadonlySet<string> = new Set(['DATABASE_URL', 'REDIS_URL']);
+
+/** One line per bad variable, quoting the value as it was given, minus any secret in it. */
 function describe(errors: ValidationError[], input: Record<string, unknown>): string[] {
   return errors.map((error) => {
     const messages = Object.values(error.constraints ?? {}).map((message) => message.replace(`${error.property} `, ''));
-    return `${error.property}=${JSON.stringify(String(input[error.property] ?? ''))}: ${messages.join('; ')}`;
+    return `${error.property}=${printable(error.property, String(input[error.property] ?? ''))}: ${messages.join('; ')}`;
   });
+}
+
+function printable(property: string, value: string): string {
+  if (SECRET_SETTINGS.has(property)) return '<hidden>';
+  return JSON.stringify(URL_SETTINGS.has(property) ? redactUrlPassword(value) : value);
+}
+
+/**
+ * The value with the password of any `scheme://user:password@` part replaced, even when the rest
+ * is not a valid URL (which is exactly when it gets printed).
+ */
+export function redactUrlPassword(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/?#@:]*):[^/?#]*@/i, '$1:****@');
 }
 
 /** Reads and validates the environment; throws ConfigError listing every bad variable. */
@@ -192,20 +264,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('TLS_KEY_FILE: must be set together with TLS_CERT_FILE');
   if (config.TLS_KEY_FILE && !config.TLS_CERT_FILE)
     problems.push('TLS_CERT_FILE: must be set together with TLS_KEY_FILE');
-  problems.push(...webhookSecretProblems(config));
+  if (!config.HOST) config.HOST = config.isProduction ? '0.0.0.0' : '127.0.0.1';
+  problems.push(...webhookSecretProblems(config), ...adminKeyProblems(config));
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i;
+
+/** Production keys must be long enough not to be guessed; names must be usable. Keys are never printed. */
+function adminKeyProblems(config: AppConfig): string[] {
+  let keys: { name: string; key: string }[];
+  try {
+    keys = parseAdminKeys(config.ADMIN_API_KEYS);
+  } catch (error) {
+    return [`ADMIN_API_KEYS: ${(error as Error).message}`];
+  }
+  if (!config.isProduction) return [];
+  return keys
+    .filter(({ key }) => key.length < MIN_PRODUCTION_KEY_LENGTH)
+    .map(
+      ({ name, key }) =>
+        `ADMIN_API_KEYS: the key named ${name} has ${key.length} characters; production needs at least ` +
+        `${MIN_PRODUCTION_KEY_LENGTH} (generate one with \`openssl rand -base64 32\`)`,
+    );
 }
 
 /** Production never accepts unsigned webhooks; a malformed secret is reported at start, not on the first request. */
 function webhookSecretProblems(config: AppConfig): string[] {
   if (!config.WEBHOOK_SECRET) {
-    return config.isProduction
-      ? [
-          'WEBHOOK_SECRET: required when NODE_ENV=production (the "whsec_..." signing secret from the provider\'s ' +
-            'webhook settings; several, space separated, during a rotation)',
-        ]
-      : [];
+    if (config.isProduction) {
+      return [
+        'WEBHOOK_SECRET: required when NODE_ENV=production (the "whsec_..." signing secret from the provider\'s ' +
+          'webhook settings; several, space separated, during a rotation)',
+      ];
+    }
+    // Unsigned webhooks are a development convenience: never offered to the network.
+    return LOOPBACK.test(config.HOST)
+      ? []
+      : [
+          `WEBHOOK_SECRET: not set, so webhooks would be accepted unsigned, which is allowed only while the service ` +
+            `listens on loopback; HOST=${config.HOST} is reachable from other machines. Set WEBHOOK_SECRET (the ` +
+            `provider's "whsec_..." secret), or listen on 127.0.0.1`,
+        ];
   }
   try {
     parseWebhookSecrets(config.WEBHOOK_SECRET);

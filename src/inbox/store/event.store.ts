@@ -323,6 +323,15 @@ export class EventStore {
     return total;
   }
 
+  /** How many events `purge(statuses, before)` would delete now (a purge's dry run). */
+  async countPurgeable(statuses: readonly EventStatus[], before: Date): Promise<number> {
+    const { rows } = await this.pool.query<{ count: string }>(
+      'SELECT count(*) AS count FROM webhook_events WHERE status = ANY($1::text[]) AND received_at < $2',
+      [statuses, before],
+    );
+    return Number(rows[0].count);
+  }
+
   private relay(select: string, params: unknown[], send: (ids: string[]) => Promise<void>): Promise<number> {
     return inTransaction(this.pool, async (client: PoolClient) => {
       const { rows } = await client.query<{ id: string }>(select, params);

@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../../database/timeouts.js';
 import { untilAborted } from '../../shared/time-limits.js';
 
 /** A statement sent through the manager of an attempt that has already ended. */
@@ -21,6 +22,8 @@ export async function inFencedTransaction<T>(
   dataSource: DataSource,
   signal: AbortSignal,
   work: (manager: EntityManager) => Promise<T>,
+  /** How long the transaction may sit idle between statements (the attempt's own time limit, plus a margin). */
+  idleLimitMs = IDLE_IN_TRANSACTION_TIMEOUT_MS,
 ): Promise<T> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
@@ -39,6 +42,11 @@ export async function inFencedTransaction<T>(
   try {
     if (signal.aborted) throw signal.reason;
     await runner.startTransaction();
+    // The connection's default would end a handler that spends longer than it on other work
+    // between two statements; the fence, not the server, is what ends this transaction in time.
+    if (idleLimitMs > IDLE_IN_TRANSACTION_TIMEOUT_MS) {
+      await runner.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.ceil(idleLimitMs)}`);
+    }
     const result = await untilAborted(work(runner.manager), signal);
     // COMMIT goes through the fenced query too: an abort before it is sent means no commit.
     await runner.commitTransaction();

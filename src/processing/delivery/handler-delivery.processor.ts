@@ -28,6 +28,8 @@ interface AttemptResult {
 }
 
 const ERROR_MESSAGE_LIMIT = 2000;
+/** How long past its time limit a transactional attempt may stay idle in its transaction before the server ends it. */
+const FENCE_MARGIN_MS = 5000;
 const STACK_LINES = 12;
 const MAX_REMEMBERED_JOBS = 10_000;
 
@@ -197,15 +199,20 @@ export class HandlerDeliveryProcessor {
       }
       // Fenced: once the attempt ends (timeout, shutdown) no statement of the handler's reaches
       // the database, so a handler still running after its timeout cannot commit anything.
-      await inFencedTransaction(this.dataSource, signal, async (manager) => {
-        await handler.instance.handle(event, { ...context, manager });
-        // The effect and the success mark commit together: a retry after a crash finds `succeeded`.
-        // If another run took the delivery over meanwhile, nothing of this run's commits.
-        const durationMs = Date.now() - startedAt.getTime();
-        if (!(await this.deliveries.markSucceeded(manager, delivery.id, run.token, delivery.attempts, durationMs))) {
-          throw new DeliveryTakenOverError();
-        }
-      });
+      await inFencedTransaction(
+        this.dataSource,
+        signal,
+        async (manager) => {
+          await handler.instance.handle(event, { ...context, manager });
+          // The effect and the success mark commit together: a retry after a crash finds `succeeded`.
+          // If another run took the delivery over meanwhile, nothing of this run's commits.
+          const durationMs = Date.now() - startedAt.getTime();
+          if (!(await this.deliveries.markSucceeded(manager, delivery.id, run.token, delivery.attempts, durationMs))) {
+            throw new DeliveryTakenOverError();
+          }
+        },
+        handler.timeoutMs + FENCE_MARGIN_MS,
+      );
       return done('succeeded', undefined, true);
     } catch (caught) {
       if (caught instanceof DeliveryTakenOverError) {

@@ -88,7 +88,29 @@ export class FailingHandler implements WebhookHandler {
   }
 }
 
+/** Transactional, 20 s limit: records the server-side limits its transaction runs under. */
+@Injectable()
+@OnWebhook('test.tx_limits', { transactional: true, timeoutMs: 20_000 })
+export class TransactionLimitsHandler implements WebhookHandler {
+  static readonly seen = new Map<string, { statement: string; idle: string }>();
+
+  async handle(event: WebhookEvent, { manager }: WebhookHandlerContext): Promise<void> {
+    const [{ statement_timeout: statement }] = await manager.query('SHOW statement_timeout');
+    const [{ idle_in_transaction_session_timeout: idle }] = await manager.query(
+      'SHOW idle_in_transaction_session_timeout',
+    );
+    TransactionLimitsHandler.seen.set(event.externalId, { statement, idle });
+  }
+}
+
 @Module({
-  providers: [GatedHandler, ParallelGatedHandler, SlowTransactionalHandler, HeldTransactionHandler, FailingHandler],
+  providers: [
+    GatedHandler,
+    ParallelGatedHandler,
+    SlowTransactionalHandler,
+    HeldTransactionHandler,
+    FailingHandler,
+    TransactionLimitsHandler,
+  ],
 })
 export class ProcessingTestHandlersModule {}

@@ -1,23 +1,56 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsISO8601 } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsISO8601, IsOptional } from 'class-validator';
 
-/** Only finished events can be purged; received/queued ones are still being worked on. */
-export const PURGEABLE_STATUSES = ['failed', 'processed', 'ignored'] as const;
+/**
+ * Only finished events can be purged; received/queued ones are still being worked on. Failed
+ * ones are the ones an operator still has to look at, so they go only when asked for by name.
+ */
+export const PURGEABLE_STATUSES = ['processed', 'ignored', 'failed'] as const;
+export type PurgeableStatus = (typeof PURGEABLE_STATUSES)[number];
+
+export const queryBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value;
 
 export class PurgeEventsQueryDto {
-  @ApiProperty({ enum: PURGEABLE_STATUSES })
+  @ApiPropertyOptional({
+    enum: PURGEABLE_STATUSES,
+    description: 'Only this status. Default: processed and ignored (and failed with includeFailed=true).',
+  })
+  @IsOptional()
   @IsIn(PURGEABLE_STATUSES)
-  status: (typeof PURGEABLE_STATUSES)[number];
+  status?: PurgeableStatus;
 
   @ApiProperty({
     format: 'date-time',
-    description: 'Deletes events received before this, e.g. `2026-11-01T00:00:00Z`.',
+    description: 'Deletes events received before this, e.g. `2026-11-01T00:00:00Z`; at most now minus PURGE_MIN_AGE.',
   })
   @IsISO8601({ strict: true, strictSeparator: true })
   before: string;
+
+  @ApiPropertyOptional({ default: false, description: 'Failed events too (they are never purged otherwise).' })
+  @IsOptional()
+  @Transform(queryBoolean)
+  @IsBoolean()
+  includeFailed?: boolean;
+
+  @ApiPropertyOptional({ default: false, description: 'Count what would be deleted; delete nothing.' })
+  @IsOptional()
+  @Transform(queryBoolean)
+  @IsBoolean()
+  dryRun?: boolean;
 }
 
 export class PurgeResultDto {
-  @ApiProperty({ example: 1520, description: 'Events deleted, with their deliveries and attempts.' })
+  @ApiProperty({ example: 1520, description: 'Events deleted, with their deliveries and attempts (0 on a dry run).' })
   deleted: number;
+
+  @ApiProperty({ example: 1520, description: 'Events that matched when the purge started.' })
+  matched: number;
+
+  @ApiProperty({ example: false })
+  dryRun: boolean;
+
+  @ApiProperty({ example: ['processed', 'ignored'], description: 'The statuses purged.' })
+  statuses: string[];
 }

@@ -1,11 +1,14 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../../../inbox/lifecycle.js';
 import { EventFilterDto } from '../../events/dto/event-filter.dto.js';
 
 const HANDLER_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
 /** "true"/"false" in a query string; anything else stays as is and fails @IsBoolean. */
+/** A bulk replay of more events than this must be confirmed with their count. */
+export const BULK_REPLAY_CONFIRM_ABOVE = 10_000;
+
 const booleanFlag = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 /** Which deliveries of one event run again. */
@@ -66,6 +69,20 @@ export class ReplayByFilterDto extends OmitType(EventFilterDto, ['status'] as co
   @IsString()
   @MaxLength(500)
   reason?: string;
+
+  @ApiPropertyOptional({ default: false, description: 'Count the matching events; replay nothing.' })
+  @IsOptional()
+  @IsBoolean()
+  dryRun?: boolean;
+
+  @ApiPropertyOptional({
+    example: 12840,
+    description: `Required when more than ${BULK_REPLAY_CONFIRM_ABOVE.toLocaleString('en')} events match: the count a dry run (or the refusal) reported.`,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  confirm?: number;
 }
 
 export class ReplayedDeliveryDto {
@@ -108,12 +125,20 @@ export class EventReplayResultDto {
 }
 
 export class BulkReplayAcceptedDto {
-  @ApiProperty({ example: 'replay-m3x9k2-3f9a', description: 'On every log line of this replay.' })
-  replayId: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'replay-m3x9k2-3f9a',
+    description: 'On every log line of this replay.',
+  })
+  replayId: string | null;
 
   @ApiProperty({
     example: 128,
     description: 'Events matching the filter now; their deliveries are replayed in the background.',
   })
   matched: number;
+
+  @ApiProperty({ example: false, description: 'True: counted only; nothing was replayed (and `replayId` is null).' })
+  dryRun: boolean;
 }
