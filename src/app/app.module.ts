@@ -41,6 +41,7 @@ export class AppModule {
               jsonMaxArrayItems: cfg.WEBHOOK_JSON_MAX_ARRAY_ITEMS,
             },
             publicUrl: cfg.PUBLIC_URL,
+            sources: cfg.webhookSources,
             signing: {
               secrets: cfg.WEBHOOK_SECRET?.split(/\s+/) ?? [],
               toleranceSeconds: cfg.WEBHOOK_TOLERANCE_SECONDS,

@@ -1,5 +1,6 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { parseWebhookSecrets } from '../shared/signature/standard-webhooks.verifier.js';
+import type { WebhookSource } from '../shared/sources/webhook-source.js';
 
 /** What `WebhookInboxModule.forRoot` / `forRootAsync` take. */
 export interface WebhookInboxModuleOptions {
@@ -54,12 +55,15 @@ export interface WebhookInboxModuleOptions {
   retentionDays?: number;
   /** The URL the provider posts to, for the test webhook; defaults to this process. */
   publicUrl?: string;
+  /** More senders, each at POST /webhooks/<name> with its own verifier (see resolveWebhookSource). */
+  sources?: WebhookSource[];
 }
 
 /** The options with every default applied and the signing secrets parsed, once, at boot. */
 export interface WebhookInboxOptions extends Required<
-  Omit<WebhookInboxModuleOptions, 'signing' | 'relay' | 'ingestion' | 'publicUrl'>
+  Omit<WebhookInboxModuleOptions, 'signing' | 'relay' | 'ingestion' | 'publicUrl' | 'sources'>
 > {
+  sources: WebhookSource[];
   publicUrl?: string;
   signing: {
     /** The secrets as given (the test-webhook sender signs with the first). */
@@ -101,6 +105,7 @@ export function resolveInboxOptions(options: WebhookInboxModuleOptions): Webhook
     shutdownGraceMs: options.shutdownGraceMs ?? 10_000,
     retentionDays: options.retentionDays ?? 30,
     publicUrl: options.publicUrl,
+    sources: options.sources ?? [],
     signing: {
       secrets,
       keys: parseWebhookSecrets(secrets.join(' ')),

@@ -8,6 +8,7 @@ import { VerifiedBodyInterceptor } from './verified-body.interceptor.js';
 import { WebhookIngestionService } from './webhook-ingestion.service.js';
 import { WebhookSignatureGuard } from './webhook-signature.guard.js';
 import { WebhooksController } from './webhooks.controller.js';
+import { KnownSourceGuard, WebhookSources } from './sources/webhook-sources.js';
 
 /**
  * The public edge: POST /webhooks → verify (raw bytes) → parse → commit (group commit) → answer →
@@ -24,6 +25,9 @@ import { WebhooksController } from './webhooks.controller.js';
     JsonContentTypeGuard,
     IngressOutcomeInterceptor,
     VerifiedBodyInterceptor,
+    WebhookSources,
+    KnownSourceGuard,
   ],
+  exports: [WebhookSources],
 })
 export class IngressModule {}

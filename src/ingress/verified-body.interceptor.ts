@@ -3,6 +3,7 @@ import type { RawBodyRequest } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, Observable, throwError } from 'rxjs';
 import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
+import { DEFAULT_SOURCE } from '../shared/sources/webhook-source.js';
 import { parseJsonBody, type JsonLimits } from './body/json-body.js';
 import { rawBodyOf } from './body/raw-json-body.js';
 import { RefusedContentException } from './refused-content.exception.js';
@@ -56,7 +57,13 @@ export class VerifiedBodyInterceptor implements NestInterceptor {
     refusal: RefusedContentException,
   ): Promise<never> {
     try {
-      await this.ingestion.quarantine({ refusal, rawBody, headers: request.headers, remoteAddress: request.ip });
+      await this.ingestion.quarantine({
+        source: (request.params as { source?: string } | undefined)?.source ?? DEFAULT_SOURCE,
+        refusal,
+        rawBody,
+        headers: request.headers,
+        remoteAddress: request.ip,
+      });
     } catch (cause) {
       throw unavailable(reply, 'The refused request could not be recorded right now; retry later', cause);
     }

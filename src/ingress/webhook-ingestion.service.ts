@@ -13,7 +13,11 @@ import type { RefusedContentException } from './refused-content.exception.js';
 type Headers = Record<string, string | string[] | undefined>;
 
 export interface IncomingWebhook {
-  envelope: WebhookEnvelope;
+  /** `default` for POST /webhooks, else the source's name. */
+  source: string;
+  type: string;
+  /** The de-duplication key within the source (see eventIdentity). */
+  externalId: string;
   rawBody: Buffer;
   /** rawBody decoded as UTF-8, when the caller has it already. */
   rawBodyText?: string;
@@ -23,13 +27,12 @@ export interface IncomingWebhook {
 
 /** A request that passed the signature check and whose content was refused. */
 export interface RefusedWebhook {
+  source: string;
   refusal: RefusedContentException;
   rawBody: Buffer;
   headers: Headers;
   remoteAddress: string;
 }
-
-export const DEFAULT_SOURCE = 'default';
 
 /** Request headers stored with the event (and with a quarantined request): what helps to trace it later, nothing secret. */
 const KEPT_HEADERS = [
@@ -39,6 +42,14 @@ const KEPT_HEADERS = [
   'content-type',
   'x-request-id',
   'x-forwarded-for',
+  // What the presets' senders identify their deliveries with.
+  'x-github-event',
+  'x-github-delivery',
+  'x-shopify-topic',
+  'x-shopify-webhook-id',
+  'x-shopify-event-id',
+  'x-shopify-shop-domain',
+  'x-slack-request-timestamp',
 ];
 
 /**
@@ -61,14 +72,13 @@ export class WebhookIngestionService {
   }
 
   async ingest(incoming: IncomingWebhook): Promise<WriteResult> {
-    const { envelope, rawBody } = incoming;
     // Past the bound the sender gets a 503 and retries; a commit that still lands later makes its
     // retry a duplicate (answered with this id), and the relay queues the event.
     const write = this.writer.write({
-      source: DEFAULT_SOURCE,
-      externalId: eventIdentity(envelope, incoming.headers, rawBody),
-      type: envelope.type,
-      payloadJson: incoming.rawBodyText ?? rawBody.toString('utf8'),
+      source: incoming.source,
+      externalId: incoming.externalId,
+      type: incoming.type,
+      payloadJson: incoming.rawBodyText ?? incoming.rawBody.toString('utf8'),
       headers: keptHeaders(incoming.headers, incoming.remoteAddress),
     });
     const result = await withTimeout(write, this.ackTimeoutMs, 'committing the event');
@@ -85,6 +95,7 @@ export class WebhookIngestionService {
   async quarantine(refused: RefusedWebhook): Promise<string> {
     const { code, reason } = refused.refusal;
     const insert = this.rejections.insert({
+      source: refused.source,
       code,
       reason,
       headers: keptHeaders(refused.headers, refused.remoteAddress),
@@ -101,8 +112,11 @@ export function eventIdentity(envelope: WebhookEnvelope, headers: Headers, rawBo
   if (envelope.id) return envelope.id;
   const headerId = headers['webhook-id'];
   if (typeof headerId === 'string' && headerId.length > 0 && headerId.length <= 255) return headerId;
-  return `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
+  return bodyIdentity(rawBody);
 }
+
+/** For an event that names no identity: the same bytes are the same event. */
+export const bodyIdentity = (rawBody: Buffer) => `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
 
 /** The headers worth keeping (KEPT_HEADERS, each cut to 512 characters) and the sender's address. */
 export function keptHeaders(headers: Headers, remoteAddress: string): Record<string, string> {

@@ -2,6 +2,7 @@ import { jest } from '@jest/globals';
 import { HttpException, Logger, type ExecutionContext } from '@nestjs/common';
 import { resolveInboxOptions } from '../inbox/webhook-inbox.options.js';
 import { signWebhook } from '../shared/signature/standard-webhooks.verifier.js';
+import { WebhookSources } from './sources/webhook-sources.js';
 import { WebhookSignatureGuard } from './webhook-signature.guard.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -59,7 +60,7 @@ describe('WebhookSignatureGuard', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('lets a correctly signed request through and refuses a tampered one with 401 naming the check', () => {
-    const guard = new WebhookSignatureGuard(options);
+    const guard = new WebhookSignatureGuard(options, new WebhookSources(options));
     expect(outcome(guard, signedRequest('203.0.113.1')).status).toBe(200);
     expect(outcome(guard, badRequest('203.0.113.1'))).toMatchObject({
       status: 401,
@@ -68,7 +69,7 @@ describe('WebhookSignatureGuard', () => {
   });
 
   it('answers 429 with Retry-After once an address passes the failure limit, and still accepts its valid requests', () => {
-    const guard = new WebhookSignatureGuard(options);
+    const guard = new WebhookSignatureGuard(options, new WebhookSources(options));
     expect([1, 2].map(() => outcome(guard, badRequest('203.0.113.2')).status)).toEqual([401, 401]);
     const throttled = outcome(guard, badRequest('203.0.113.2'));
     expect(throttled).toMatchObject({
@@ -85,16 +86,16 @@ describe('WebhookSignatureGuard', () => {
   });
 
   it('uses the defaults (10 failures per 60 s) when the module options leave them out', () => {
-    const guard = new WebhookSignatureGuard(
-      resolveInboxOptions({ redisUrl: 'redis://unused', signing: { secrets: [SECRET] } }),
-    );
+    const defaults = resolveInboxOptions({ redisUrl: 'redis://unused', signing: { secrets: [SECRET] } });
+    const guard = new WebhookSignatureGuard(defaults, new WebhookSources(defaults));
     const statuses = Array.from({ length: 11 }, () => outcome(guard, badRequest('203.0.113.9')).status);
     expect(statuses).toEqual([...Array(10).fill(401), 429]);
   });
 
   it('without a secret lets everything through and warns on each request', () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const guard = new WebhookSignatureGuard(resolveInboxOptions({ redisUrl: 'redis://unused' }));
+    const unsigned = resolveInboxOptions({ redisUrl: 'redis://unused' });
+    const guard = new WebhookSignatureGuard(unsigned, new WebhookSources(unsigned));
     expect(guard.enabled).toBe(false);
     expect(outcome(guard, badRequest('203.0.113.4')).status).toBe(200);
     expect(outcome(guard, badRequest('203.0.113.4')).status).toBe(200);

@@ -14,6 +14,7 @@ import { FailureThrottle } from '../shared/failure-throttle.js';
 import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
 import { StandardWebhooksVerifier, WebhookSignatureError } from '../shared/signature/standard-webhooks.verifier.js';
 import { rawBodyOf } from './body/raw-json-body.js';
+import { WebhookSources } from './sources/webhook-sources.js';
 
 const header = (request: FastifyRequest, name: string): string | undefined => {
   const value = request.headers[name];
@@ -36,7 +37,10 @@ export class WebhookSignatureGuard implements CanActivate {
   private readonly verifier?: StandardWebhooksVerifier;
   private readonly throttle: FailureThrottle;
 
-  constructor(@Inject(WEBHOOK_INBOX_OPTIONS) options: WebhookInboxOptions) {
+  constructor(
+    @Inject(WEBHOOK_INBOX_OPTIONS) options: WebhookInboxOptions,
+    private readonly sources: WebhookSources,
+  ) {
     const { keys, toleranceSeconds, failureLimit, failureWindowSeconds } = options.signing;
     if (keys.length > 0) this.verifier = new StandardWebhooksVerifier(keys, toleranceSeconds);
     this.throttle = new FailureThrottle({ limit: failureLimit, windowMs: failureWindowSeconds * 1000 });
@@ -48,11 +52,13 @@ export class WebhookSignatureGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<RawBodyRequest<FastifyRequest>>();
-    if (!this.verifier) {
-      this.logger.warn(`UNSIGNED webhook accepted from ${request.ip}: set WEBHOOK_SECRET to verify signatures`);
-      return true;
-    }
+    const sourceName = (request.params as { source?: string } | undefined)?.source;
     try {
+      if (sourceName !== undefined) return this.verifySource(request, sourceName);
+      if (!this.verifier) {
+        this.logger.warn(`UNSIGNED webhook accepted from ${request.ip}: set WEBHOOK_SECRET to verify signatures`);
+        return true;
+      }
       this.verifier.verify(rawBodyOf(request), {
         id: header(request, 'webhook-id'),
         timestamp: header(request, 'webhook-timestamp'),
@@ -83,5 +89,16 @@ export class WebhookSignatureGuard implements CanActivate {
         check: error.check,
       });
     }
+  }
+
+  /** POST /webhooks/<source>: that source's verifier (its `none` allowed only on loopback, checked at start). */
+  private verifySource(request: RawBodyRequest<FastifyRequest>, name: string): boolean {
+    const { verifier } = this.sources.get(name);
+    if (!verifier) {
+      this.logger.warn(`UNVERIFIED webhook for source ${name} accepted from ${request.ip} (verifier none)`);
+      return true;
+    }
+    verifier.verify(rawBodyOf(request), request.headers);
+    return true;
   }
 }

@@ -1,6 +1,6 @@
-import { Body, Controller, HttpCode, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, HttpCode, Param, Post, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiErrorDto } from '../shared/api-error.dto.js';
 import { RawJsonBody, rawBodyOf } from './body/raw-json-body.js';
@@ -13,13 +13,19 @@ import { RefusedContentException } from './refused-content.exception.js';
 import { unavailable } from './unavailable.js';
 import { VerifiedBodyInterceptor } from './verified-body.interceptor.js';
 import { WebhookAckDto } from './webhook-ack.dto.js';
-import { WebhookIngestionService } from './webhook-ingestion.service.js';
+import { bodyIdentity, eventIdentity, WebhookIngestionService } from './webhook-ingestion.service.js';
+import { KnownSourceGuard, WebhookSources } from './sources/webhook-sources.js';
+import { readSourceEvent } from '../shared/sources/source-event.js';
+import { DEFAULT_SOURCE } from '../shared/sources/webhook-source.js';
 import { WebhookSignatureGuard } from './webhook-signature.guard.js';
 
 @ApiTags('webhooks')
 @Controller('webhooks')
 export class WebhooksController {
-  constructor(private readonly ingestion: WebhookIngestionService) {}
+  constructor(
+    private readonly ingestion: WebhookIngestionService,
+    private readonly sources: WebhookSources,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -84,6 +90,68 @@ export class WebhooksController {
     @Body(WebhookEnvelopePipe) envelope: WebhookEnvelope,
   ): Promise<WebhookAckDto> {
     const rawBody = rawBodyOf(request);
+    return this.commit(request, reply, {
+      source: DEFAULT_SOURCE,
+      type: envelope.type,
+      externalId: eventIdentity(envelope, request.headers, rawBody),
+    });
+  }
+
+  @Post(':source')
+  @HttpCode(200)
+  @RawJsonBody()
+  @UseGuards(KnownSourceGuard, JsonContentTypeGuard, WebhookSignatureGuard)
+  @UseInterceptors(IngressOutcomeInterceptor, VerifiedBodyInterceptor)
+  @ApiOperation({
+    summary: 'Receive one webhook from a configured source (WEBHOOK_SOURCES)',
+    description:
+      "Verified with the source's scheme (Stripe, GitHub, Shopify, Slack, Standard Webhooks, an HMAC you describe, " +
+      'Basic) over the raw bytes, then stored as it came, under its source: the type and identity are read where ' +
+      "the source's preset (or SOURCE_<NAME>_TYPE_FROM / _ID_FROM) says. Answers 200 only after the commit; " +
+      "Slack's URL-verification challenge is answered without storing anything. Unknown sources get 404.",
+  })
+  @ApiParam({ name: 'source', example: 'stripe', description: 'A name from WEBHOOK_SOURCES.' })
+  @ApiOkResponse({ type: WebhookAckDto })
+  @ApiResponse({
+    status: 400,
+    type: ApiErrorDto,
+    description: 'Not JSON, past a JSON limit, or without what the source reads (type, id, data); quarantined.',
+  })
+  @ApiResponse({
+    status: 401,
+    type: ApiErrorDto,
+    description: 'Signature missing, stale or not matching; `check` says which.',
+  })
+  @ApiResponse({ status: 404, type: ApiErrorDto, description: 'No such source.' })
+  @ApiResponse({
+    status: 503,
+    type: ApiErrorDto,
+    description: 'Not committed, nor quarantined: retry after Retry-After.',
+  })
+  async receiveFromSource(
+    @Param('source') name: string,
+    @Req() request: RawBodyRequest<FastifyRequest>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<WebhookAckDto | { challenge: string }> {
+    const { source } = this.sources.get(name);
+    const reading = readSourceEvent(source, request.body, request.headers);
+    if (!reading.ok) throw new RefusedContentException('invalid_event', reading.errors);
+    if ('challenge' in reading) return { challenge: reading.challenge };
+    const rawBody = rawBodyOf(request);
+    return this.commit(request, reply, {
+      source: source.name,
+      type: reading.type,
+      externalId: reading.externalId ?? bodyIdentity(rawBody),
+    });
+  }
+
+  /** Commits a verified, readable event; 400 for what jsonb cannot hold, 503 when it could not be committed. */
+  private async commit(
+    request: RawBodyRequest<FastifyRequest>,
+    reply: FastifyReply,
+    event: { source: string; type: string; externalId: string },
+  ): Promise<WebhookAckDto> {
+    const rawBody = rawBodyOf(request);
     if (hasUnstorableJsonEscapes(rawBody)) {
       throw new RefusedContentException('unstorable_escape', [
         'body contains \\u0000 or an unpaired surrogate escape, which cannot be stored',
@@ -91,7 +159,7 @@ export class WebhooksController {
     }
     try {
       const { id, duplicate } = await this.ingestion.ingest({
-        envelope,
+        ...event,
         rawBody,
         rawBodyText: request.rawBodyText,
         headers: request.headers,

@@ -35,6 +35,7 @@ export class AdminRejectionsService {
     return {
       id: rejection.id,
       receivedAt: rejection.receivedAt.toISOString(),
+      source: rejection.source,
       code: rejection.code,
       reason: rejection.reason,
       size: body.length,
@@ -53,6 +54,7 @@ function summary(row: RejectionSummary): RejectionSummaryDto {
   return {
     id: row.id,
     receivedAt: row.receivedAt.toISOString(),
+    source: row.source,
     code: row.code,
     reason: row.reason,
     size: row.size,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { EVENT_TYPE_PATTERN } from '../../shared/event-type.js';
+import { EVENT_TYPE_CHARACTERS, EVENT_TYPE_PATTERN } from '../../shared/event-type.js';
 import { sendWebhook, signingSecret, testEnvelope, webhookUrl } from './webhook-sender.js';
 
 const USAGE = `Sends one signed webhook, like the provider does.
@@ -82,7 +82,7 @@ export async function runSendWebhookCli(
     return fail(`could not read the data: ${(error as Error).message}`);
   }
   if (!type) return fail('--type is required');
-  if (!EVENT_TYPE_PATTERN.test(type)) return fail('--type must contain only letters, digits, "_", ".", ":" and "-"');
+  if (!EVENT_TYPE_PATTERN.test(type)) return fail(`--type must contain ${EVENT_TYPE_CHARACTERS}`);
   if (!isObject(data)) return fail('the data must be a JSON object');
 
   let url: string;

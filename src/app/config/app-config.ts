@@ -13,6 +13,8 @@ import {
   ValidationError,
 } from 'class-validator';
 import { MIN_PRODUCTION_KEY_LENGTH, parseAdminKeys } from '../../admin/auth/admin-keys.js';
+import type { WebhookSource } from '../../shared/sources/webhook-source.js';
+import { readWebhookSources } from './sources-config.js';
 import { DEFAULT_DATABASE_URL } from '../../database/default-database-url.js';
 import { parseWebhookSecrets } from '../../shared/signature/standard-webhooks.verifier.js';
 
@@ -79,6 +81,18 @@ export class AppConfig {
   /** api: ingest only; worker: run handlers (and the relay); all: both, in one process. */
   @IsIn(APP_ROLES)
   APP_ROLE: AppRole = 'all';
+
+  /**
+   * More senders besides the default one, each at POST /webhooks/<name> (comma or space separated,
+   * a-z 0-9 -), configured by SOURCE_<NAME>_* (see readWebhookSources).
+   */
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsString()
+  WEBHOOK_SOURCES?: string = undefined;
+
+  /** The sources WEBHOOK_SOURCES names, resolved by loadConfig from SOURCE_<NAME>_* (never printed: they hold secrets). */
+  declare readonly webhookSources: WebhookSource[];
 
   /** Space-separated whsec_ secrets; several at once during a rotation. */
   @IsOptional()
@@ -266,6 +280,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push('TLS_CERT_FILE: must be set together with TLS_KEY_FILE');
   if (!config.HOST) config.HOST = config.isProduction ? '0.0.0.0' : '127.0.0.1';
   problems.push(...webhookSecretProblems(config), ...adminKeyProblems(config));
+  const sources = readWebhookSources(env, LOOPBACK.test(config.HOST));
+  problems.push(...sources.problems);
+  Object.defineProperty(config, 'webhookSources', { value: sources.sources, enumerable: false });
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

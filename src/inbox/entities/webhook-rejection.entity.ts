@@ -17,6 +17,7 @@ export const REJECTION_CODES = [
   'json_too_many_array_items',
   'forbidden_key',
   'invalid_envelope',
+  'invalid_event',
   'unstorable_escape',
   'unstorable_value',
 ] as const;
@@ -34,6 +35,10 @@ export class WebhookRejectionEntity {
 
   @Column({ type: 'timestamptz', default: () => 'now()' })
   receivedAt: Date;
+
+  /** The source the request was sent to: `default` for POST /webhooks, else its name. */
+  @Column({ type: 'text', default: 'default' })
+  source: string;
 
   @Column({ type: 'text' })
   code: RejectionCode;

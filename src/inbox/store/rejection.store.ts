@@ -8,6 +8,8 @@ type Statement = Pick<QueryConfig, 'name' | 'text'>;
 
 /** A verified request whose content was refused, to keep. */
 export interface NewRejection {
+  /** The source the request was sent to (`default` for POST /webhooks). */
+  source: string;
   code: RejectionCode;
   reason: string;
   headers: Record<string, string>;
@@ -20,6 +22,7 @@ export interface RejectionSummary {
   receivedAt: Date;
   /** received_at in microseconds since the epoch, exact (a Date keeps milliseconds): the keyset cursor. */
   receivedAtMicros: string;
+  source: string;
   code: RejectionCode;
   reason: string;
   /** Size of the body in bytes. */
@@ -31,6 +34,7 @@ export interface RejectionSummary {
 export interface Rejection {
   id: string;
   receivedAt: Date;
+  source: string;
   code: RejectionCode;
   reason: string;
   headers: Record<string, string>;
@@ -45,12 +49,12 @@ export interface RejectionPosition {
 
 const INSERT: Statement = {
   name: 'webhook-inbox:quarantine',
-  text: `INSERT INTO webhook_rejections (code, reason, headers, body) VALUES ($1, $2, $3::jsonb, $4) RETURNING id`,
+  text: `INSERT INTO webhook_rejections (source, code, reason, headers, body) VALUES ($1, $2, $3, $4::jsonb, $5) RETURNING id`,
 };
 
 const SUMMARY_COLUMNS = `
   id, received_at, (extract(epoch from received_at) * 1000000)::bigint::text AS received_at_micros,
-  code, reason, octet_length(body) AS size, headers->>'webhook-id' AS webhook_id`;
+  source, code, reason, octet_length(body) AS size, headers->>'webhook-id' AS webhook_id`;
 
 // Newest first on (received_at, id): a backward walk of ix_webhook_rejections_received that stops at the limit.
 const FIRST_PAGE = `
@@ -64,7 +68,7 @@ const NEXT_PAGE = `
   ORDER BY received_at DESC, id DESC
   LIMIT $1`;
 
-const GET = `SELECT id, received_at, code, reason, headers, body FROM webhook_rejections WHERE id = $1`;
+const GET = `SELECT id, received_at, source, code, reason, headers, body FROM webhook_rejections WHERE id = $1`;
 
 const DELETE = `DELETE FROM webhook_rejections WHERE id = $1`;
 
@@ -82,6 +86,7 @@ interface SummaryRow {
   id: string;
   received_at: Date;
   received_at_micros: string;
+  source: string;
   code: RejectionCode;
   reason: string;
   size: number;
@@ -102,7 +107,7 @@ export class RejectionStore {
   async insert(rejection: NewRejection): Promise<string> {
     const { rows } = await this.ingressPool.query<{ id: string }>({
       ...INSERT,
-      values: [rejection.code, rejection.reason, JSON.stringify(rejection.headers), rejection.body],
+      values: [rejection.source, rejection.code, rejection.reason, JSON.stringify(rejection.headers), rejection.body],
     });
     return rows[0].id;
   }
@@ -116,6 +121,7 @@ export class RejectionStore {
       id: row.id,
       receivedAt: row.received_at,
       receivedAtMicros: row.received_at_micros,
+      source: row.source,
       code: row.code,
       reason: row.reason,
       size: row.size,
@@ -127,6 +133,7 @@ export class RejectionStore {
     const { rows } = await this.pool.query<{
       id: string;
       received_at: Date;
+      source: string;
       code: RejectionCode;
       reason: string;
       headers: Record<string, string>;
@@ -137,6 +144,7 @@ export class RejectionStore {
     return {
       id: row.id,
       receivedAt: row.received_at,
+      source: row.source,
       code: row.code,
       reason: row.reason,
       headers: row.headers,

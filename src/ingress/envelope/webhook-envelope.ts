@@ -1,4 +1,4 @@
-import { EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../shared/event-type.js';
+import { EVENT_TYPE_CHARACTERS, EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../shared/event-type.js';
 /**
  * The provider's webhook envelope:
  *   {"id"?: string, "type": string, "data": object, "created_at"?: ISO-8601 string, ...other fields kept}
@@ -60,7 +60,7 @@ function isRealCalendarDate(s: string): boolean {
 const TYPE_REQUIRED = 'type is required';
 const TYPE_NOT_STRING = 'type must be a non-empty string';
 const TYPE_TOO_LONG = `type must be at most ${MAX_TYPE_LENGTH} characters`;
-const TYPE_BAD_CHARS = 'type must contain only letters, digits, "_", ".", ":" and "-"';
+const TYPE_BAD_CHARS = `type must contain ${EVENT_TYPE_CHARACTERS}`;
 const DATA_REQUIRED = 'data is required';
 const DATA_NOT_OBJECT = 'data must be a JSON object';
 const ID_NOT_STRING = 'id must be a string';

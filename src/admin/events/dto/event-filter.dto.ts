@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../../shared/event-type.js';
+import { EVENT_TYPE_CHARACTERS, EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../../shared/event-type.js';
 import { EVENT_STATUSES, type EventStatus } from '../../../inbox/lifecycle.js';
 
 /**
@@ -12,7 +12,7 @@ export class EventFilterDto {
   @IsOptional()
   @IsString()
   @MaxLength(MAX_TYPE_LENGTH)
-  @Matches(EVENT_TYPE_PATTERN, { message: 'type must contain only letters, digits, "_", ".", ":" and "-"' })
+  @Matches(EVENT_TYPE_PATTERN, { message: `type must contain ${EVENT_TYPE_CHARACTERS}` })
   type?: string;
 
   @ApiPropertyOptional({ enum: EVENT_STATUSES })

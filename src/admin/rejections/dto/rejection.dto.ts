@@ -11,6 +11,9 @@ export class RejectionSummaryDto {
   @ApiProperty({ format: 'date-time', example: '2026-11-30T09:12:03.481Z' })
   receivedAt: string;
 
+  @ApiProperty({ example: 'default', description: 'The source it was sent to (`default`: POST /webhooks).' })
+  source: string;
+
   @ApiProperty({
     enum: REJECTION_CODES,
     example: 'invalid_envelope',

@@ -12,7 +12,7 @@ import {
   Min,
   Max,
 } from 'class-validator';
-import { EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../../shared/event-type.js';
+import { EVENT_TYPE_CHARACTERS, EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../../shared/event-type.js';
 
 export const SUBSCRIPTION_MODES = ['all', 'list'] as const;
 
@@ -74,7 +74,7 @@ export class PutSubscriptionsDto {
   @MaxLength(MAX_TYPE_LENGTH, { each: true })
   @Matches(EVENT_TYPE_PATTERN, {
     each: true,
-    message: 'each type must contain only letters, digits, "_", ".", ":" and "-"',
+    message: `each type must contain ${EVENT_TYPE_CHARACTERS}`,
   })
   types?: string[];
 

@@ -1,13 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../../shared/event-type.js';
+import { EVENT_TYPE_CHARACTERS, EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../../shared/event-type.js';
 
 export class SendTestWebhookDto {
   @ApiPropertyOptional({ example: 'subscription_user_create', default: 'webhook_inbox.test' })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_TYPE_LENGTH)
-  @Matches(EVENT_TYPE_PATTERN, { message: 'type must contain only letters, digits, "_", ".", ":" and "-"' })
+  @Matches(EVENT_TYPE_PATTERN, { message: `type must contain ${EVENT_TYPE_CHARACTERS}` })
   type?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: { hello: 'world' }, default: {} })
