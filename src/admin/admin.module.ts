@@ -5,6 +5,8 @@ import { AdminAuditController } from './audit/admin-audit.controller.js';
 import { AdminAuditService } from './audit/admin-audit.service.js';
 import { AuditInterceptor } from './audit/audited.decorator.js';
 import { AdminSessionController } from './auth/admin-session.controller.js';
+import { AdminSourcesController } from './sources/admin-sources.controller.js';
+import { AdminSourcesService } from './sources/admin-sources.service.js';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ProcessingModule } from '../processing/processing.module.js';
 import { WebhookEventEntity } from '../inbox/entities/webhook-event.entity.js';
@@ -40,6 +42,7 @@ import { TestWebhookService } from './test-webhook/test-webhook.service.js';
   controllers: [
     AdminSessionController,
     AdminAuditController,
+    AdminSourcesController,
     AdminEventsController,
     AdminRejectionsController,
     AdminHandlersController,
@@ -50,6 +53,7 @@ import { TestWebhookService } from './test-webhook/test-webhook.service.js';
   providers: [
     { provide: ADMIN_OPTIONS, inject: [ADMIN_MODULE_OPTIONS], useFactory: resolveAdminOptions },
     AdminAuditService,
+    AdminSourcesService,
     AuditInterceptor,
     AdminEventsService,
     EventPurgeService,

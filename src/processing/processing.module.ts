@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { InboxModule } from '../inbox/inbox.module.js';
 import { InboxTestWebhookHandler } from './builtin/inbox-test-webhook.handler.js';
+import { SourceData } from './delivery/source-data.js';
 import { DeliveryLeases } from './delivery/delivery-leases.js';
 import { HandlerDeliveryProcessor } from './delivery/handler-delivery.processor.js';
 import { InboxWorkers } from './delivery/inbox-workers.js';
@@ -28,6 +29,7 @@ import { OutboxRelay } from './relay/outbox-relay.js';
     QueueErrorLog,
     PostgresAvailability,
     InboxTestWebhookHandler,
+    SourceData,
   ],
   // For admin and ops: what is registered, the allow-list, the workers' state and the relay.
   exports: [

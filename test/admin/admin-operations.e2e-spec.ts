@@ -233,6 +233,7 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
       ['get', '/admin/rejections', '200'],
       ['get', '/admin/rejections/{id}', '200'],
       ['get', '/admin/audit', '200'],
+      ['get', '/admin/sources', '200'],
     ] as const;
     // The browser login: open by design (the key is what they take), so no security requirement.
     const login = [

@@ -63,7 +63,7 @@ export class EventReplayService implements OnApplicationShutdown {
 
   async replayEvent(eventId: string, options: ReplaySelectionDto): Promise<EventReplayResultDto> {
     const selection = this.selection(options);
-    const event = await this.events.findOne({ where: { id: eventId }, select: { id: true, type: true } });
+    const event = await this.events.findOne({ where: { id: eventId }, select: { id: true, type: true, source: true } });
     if (!event) throw new NotFoundException(`no event with id ${eventId}`);
 
     const jobs = await this.reopen([event], selection, `replay${Date.now()}`);
@@ -136,7 +136,7 @@ export class EventReplayService implements OnApplicationShutdown {
         return;
       }
       const { entities, raw } = await filteredEvents(this.events, filter, after)
-        .select(['e.id', 'e.type'])
+        .select(['e.id', 'e.type', 'e.source'])
         .addSelect(CURSOR_MICROS_SQL('e.received_at'), 'cursor_micros')
         .limit(BULK_BATCH)
         .getRawAndEntities<{ cursor_micros: string }>();
@@ -176,7 +176,7 @@ export class EventReplayService implements OnApplicationShutdown {
    * go on (ids derived from `key`), mark their events queued.
    */
   private reopen(
-    events: Pick<WebhookEventEntity, 'id' | 'type'>[],
+    events: Pick<WebhookEventEntity, 'id' | 'type' | 'source'>[],
     selection: Selection,
     key: string,
   ): Promise<ReplayJobs> {
@@ -190,7 +190,7 @@ export class EventReplayService implements OnApplicationShutdown {
       if (selection.all || selection.handler) {
         const missing: { eventId: string; handler: string; maxAttempts: number }[] = [];
         for (const event of events) {
-          for (const handler of this.registry.handlersFor(event.type)) {
+          for (const handler of this.registry.handlersFor(event.type, event.source)) {
             if (selection.handler && handler !== selection.handler) continue;
             missing.push({ eventId: event.id, handler: handler.name, maxAttempts: handler.attempts });
           }
@@ -231,7 +231,7 @@ export class EventReplayService implements OnApplicationShutdown {
 
   /** Why each delivery in scope was left alone. */
   private async skipped(
-    event: Pick<WebhookEventEntity, 'id' | 'type'>,
+    event: Pick<WebhookEventEntity, 'id' | 'type' | 'source'>,
     selection: Selection,
     replayed: Set<string>,
   ): Promise<SkippedDeliveryDto[]> {

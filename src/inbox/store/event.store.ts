@@ -89,7 +89,7 @@ const MARK_QUEUED: Statement = {
 const WAITING_EVENTS: Statement = {
   name: 'webhook-inbox:waiting-events',
   text: `
-  SELECT e.id, e.type FROM unnest($1::uuid[]) AS k(id)
+  SELECT e.id, e.type, e.source FROM unnest($1::uuid[]) AS k(id)
   JOIN webhook_events e ON e.id = k.id
   WHERE ${statusIn('e.status', ['received', 'queued'])}`,
 };
@@ -238,8 +238,11 @@ export class EventStore {
   }
 
   /** The events among `ids` still waiting to be dispatched. */
-  async waitingForDispatch(ids: readonly string[]): Promise<{ id: string; type: string }[]> {
-    const { rows } = await this.pool.query<{ id: string; type: string }>({ ...WAITING_EVENTS, values: [ids] });
+  async waitingForDispatch(ids: readonly string[]): Promise<{ id: string; type: string; source: string }[]> {
+    const { rows } = await this.pool.query<{ id: string; type: string; source: string }>({
+      ...WAITING_EVENTS,
+      values: [ids],
+    });
     return rows;
   }
 

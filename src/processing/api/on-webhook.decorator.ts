@@ -15,6 +15,11 @@ export interface BackoffOptions {
 export interface OnWebhookOptions {
   /** Unique name, stored on every delivery; defaults to the class name. Keep it stable across deploys. */
   name?: string;
+  /**
+   * The source whose events this handler takes: a name from WEBHOOK_SOURCES (events posted to
+   * /webhooks/<source>). Default: the default source, POST /webhooks.
+   */
+  source?: string;
   /** Total runs before the delivery is `dead` (1 = no retry). Default 5. */
   attempts?: number;
   /** Default: exponential from 1 s, at most 1 h. */

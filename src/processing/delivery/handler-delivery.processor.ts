@@ -12,6 +12,7 @@ import { DELIVERY_LEASE_MS, DeliveryLeases } from './delivery-leases.js';
 import { RunInterruptedError, type DeliveryRun } from './delivery-run.js';
 import { inFencedTransaction } from './fenced-transaction.js';
 import { HandlerSlots } from './handler-slots.js';
+import { SourceData } from './source-data.js';
 import { HandlerTimeoutError, untilAborted } from '../../shared/time-limits.js';
 import { handlerJobs, InboxQueues, type HandlerJob } from '../../inbox/inbox-queues.js';
 import { PermanentWebhookError, WebhookEvent, WebhookHandlerContext } from '../api/webhook-handler.interface.js';
@@ -60,6 +61,7 @@ export class HandlerDeliveryProcessor {
     private readonly queues: InboxQueues,
     private readonly leases: DeliveryLeases,
     private readonly lifecycle: EventEmitter2,
+    private readonly sourceData: SourceData,
   ) {}
 
   async process(handler: RegisteredHandler, eventIds: string[], run: DeliveryRun): Promise<void> {
@@ -152,7 +154,7 @@ export class HandlerDeliveryProcessor {
     const fields = { eventId: delivery.event_id, type: delivery.type, handler: handler.name, deliveryId: delivery.id };
     const logger = contextLogger(this.logger, fields);
     const payload = delivery.payload;
-    let data = payload.data as Record<string, unknown>;
+    let data = this.sourceData.of(delivery.source, payload);
     if (handler.dto) {
       const instance = plainToInstance(handler.dto, data) as Record<string, unknown>;
       const errors = await validate(instance, { forbidUnknownValues: false });

@@ -3,14 +3,25 @@ import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { OnWebhook } from '../api/on-webhook.decorator.js';
 import type { WebhookHandler } from '../api/webhook-handler.interface.js';
+import { resolveInboxOptions, WEBHOOK_INBOX_OPTIONS } from '../../inbox/webhook-inbox.options.js';
+import { resolveWebhookSource } from '../../shared/sources/webhook-source.js';
 import { backoffDelay, HANDLER_DEFAULTS, WebhookHandlerRegistry } from './webhook-handler.registry.js';
+
+/** Sources configured besides the default one, as WEBHOOK_SOURCES would give them. */
+const SOURCES = [resolveWebhookSource({ name: 'stripe', verifier: 'stripe', secrets: ['whsec_test'] })];
 
 async function registryWith(...providers: Type<unknown>[]): Promise<WebhookHandlerRegistry> {
   @Module({ providers })
   class HandlersUnderTest {}
   const moduleRef = await Test.createTestingModule({
     imports: [DiscoveryModule, HandlersUnderTest],
-    providers: [WebhookHandlerRegistry],
+    providers: [
+      WebhookHandlerRegistry,
+      {
+        provide: WEBHOOK_INBOX_OPTIONS,
+        useValue: resolveInboxOptions({ redisUrl: 'redis://unused', sources: SOURCES }),
+      },
+    ],
   }).compile();
   await moduleRef.init();
   return moduleRef.get(WebhookHandlerRegistry);
@@ -59,6 +70,25 @@ describe('WebhookHandlerRegistry', () => {
       batchSize: HANDLER_DEFAULTS.batchSize,
     });
     expect(registry.get('PaymentAudit')).toMatchObject({ attempts: 2, concurrency: 3 });
+  });
+
+  it("routes a source's events to that source's handlers only", async () => {
+    @Injectable()
+    @OnWebhook('invoice.paid', { source: 'stripe' })
+    class StripeInvoicePaid {
+      handle() {}
+    }
+    @Injectable()
+    @OnWebhook('invoice.paid')
+    class DefaultInvoicePaid {
+      handle() {}
+    }
+    const registry = await registryWith(StripeInvoicePaid, DefaultInvoicePaid, Archive);
+    expect(registry.handlersFor('invoice.paid', 'stripe').map((h) => h.name)).toEqual(['StripeInvoicePaid']);
+    expect(registry.handlersFor('invoice.paid').map((h) => h.name)).toEqual(['DefaultInvoicePaid', 'archive']);
+    expect(registry.handlersFor('anything', 'stripe')).toEqual([]);
+    expect(registry.get('StripeInvoicePaid')?.source).toBe('stripe');
+    expect(registry.get('archive')?.source).toBe('default');
   });
 
   it('gives a rate-limited handler one event per job, so the limiter counts events', async () => {
@@ -182,6 +212,18 @@ describe('WebhookHandlerRegistry', () => {
           return [Colon];
         },
         /has:colon: name must start/,
+      ],
+      [
+        'a source that is not configured',
+        () => {
+          @Injectable()
+          @OnWebhook('push', { source: 'github' })
+          class GithubPush {
+            handle() {}
+          }
+          return [GithubPush];
+        },
+        /GithubPush: source "github" is not configured \(configured: default, stripe\); add it to WEBHOOK_SOURCES/,
       ],
     ];
     it.each(cases)('%s', async (_what, providers, message) => {

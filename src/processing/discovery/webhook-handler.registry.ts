@@ -1,7 +1,9 @@
-import { Injectable, Logger, OnModuleInit, Type } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit, Type } from '@nestjs/common';
 import { DiscoveryService, Reflector } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../../inbox/webhook-inbox.options.js';
 import { EVENT_TYPE_PATTERN } from '../../shared/event-type.js';
+import { DEFAULT_SOURCE } from '../../shared/sources/webhook-source.js';
 import {
   ALL_EVENT_TYPES,
   BackoffOptions,
@@ -23,6 +25,8 @@ export const HANDLER_DEFAULTS = {
 /** A discovered handler with its options resolved and checked. */
 export interface RegisteredHandler {
   name: string;
+  /** The source whose events it takes (`default`: POST /webhooks). */
+  source: string;
   types: string[];
   instance: WebhookHandler<object>;
   attempts: number;
@@ -45,6 +49,7 @@ export class WebhookHandlerDefinitionError extends Error {
 
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof OnWebhookOptions>([
   'name',
+  'source',
   'attempts',
   'backoff',
   'dto',
@@ -67,13 +72,17 @@ const isPositiveInt = (value: unknown, max = Number.MAX_SAFE_INTEGER): value is 
 export class WebhookHandlerRegistry implements OnModuleInit {
   private readonly logger = new Logger(WebhookHandlerRegistry.name);
   private readonly byName = new Map<string, RegisteredHandler>();
-  private readonly byType = new Map<string, RegisteredHandler[]>();
-  private wildcard: RegisteredHandler[] = [];
+  /** By source, then by type (ALL_EVENT_TYPES for the wildcard handlers). */
+  private readonly bySource = new Map<string, Map<string, RegisteredHandler[]>>();
+  private readonly sources: ReadonlySet<string>;
 
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly reflector: Reflector,
-  ) {}
+    @Inject(WEBHOOK_INBOX_OPTIONS) options: WebhookInboxOptions,
+  ) {
+    this.sources = new Set([DEFAULT_SOURCE, ...options.sources.map((source) => source.name)]);
+  }
 
   onModuleInit(): void {
     for (const wrapper of this.discovery.getProviders()) {
@@ -84,14 +93,18 @@ export class WebhookHandlerRegistry implements OnModuleInit {
       this.register(this.resolve(wrapper, metatype, metadata));
     }
     for (const handler of this.byName.values()) {
-      this.logger.log(`${handler.name} handles ${handler.types.join(', ')}`);
+      const from = handler.source === DEFAULT_SOURCE ? '' : ` from source ${handler.source}`;
+      this.logger.log(`${handler.name} handles ${handler.types.join(', ')}${from}`);
     }
   }
 
-  /** Every handler that subscribes to `type`, in registration order. */
-  handlersFor(type: string): RegisteredHandler[] {
-    const specific = this.byType.get(type) ?? [];
-    return this.wildcard.length === 0 ? specific : [...specific, ...this.wildcard];
+  /** Every handler of `source` that subscribes to `type`, in registration order. */
+  handlersFor(type: string, source: string = DEFAULT_SOURCE): RegisteredHandler[] {
+    const byType = this.bySource.get(source);
+    if (!byType) return [];
+    const specific = byType.get(type) ?? [];
+    const wildcard = byType.get(ALL_EVENT_TYPES);
+    return wildcard === undefined ? specific : [...specific, ...wildcard];
   }
 
   get(name: string): RegisteredHandler | undefined {
@@ -124,9 +137,18 @@ export class WebhookHandlerRegistry implements OnModuleInit {
     if (!HANDLER_NAME_PATTERN.test(name))
       throw fail('name must start with a letter and use only letters, digits, "_", "." or "-"');
     if (types.length === 0) throw fail('subscribes to no event type');
+    const source = options.source ?? DEFAULT_SOURCE;
+    if (!this.sources.has(source)) {
+      throw fail(
+        `source ${JSON.stringify(source)} is not configured (configured: ${[...this.sources].join(', ')}); ` +
+          'add it to WEBHOOK_SOURCES with its SOURCE_<NAME>_* settings',
+      );
+    }
     for (const type of types) {
       if (type !== ALL_EVENT_TYPES && (typeof type !== 'string' || !EVENT_TYPE_PATTERN.test(type))) {
-        throw fail(`event type ${JSON.stringify(type)} is not valid (letters, digits, "_", ".", ":", "-", or "*")`);
+        throw fail(
+          `event type ${JSON.stringify(type)} is not valid (letters, digits, "_", ".", ":", "/", "-", or "*")`,
+        );
       }
     }
     const instance = wrapper.instance as WebhookHandler | undefined;
@@ -153,6 +175,7 @@ export class WebhookHandlerRegistry implements OnModuleInit {
 
     return {
       name,
+      source,
       types: [...new Set(types)],
       instance,
       attempts,
@@ -175,13 +198,10 @@ export class WebhookHandlerRegistry implements OnModuleInit {
       );
     }
     this.byName.set(handler.name, handler);
-    if (handler.types.includes(ALL_EVENT_TYPES)) {
-      this.wildcard.push(handler);
-      return;
-    }
-    for (const type of handler.types) {
-      this.byType.set(type, [...(this.byType.get(type) ?? []), handler]);
-    }
+    let byType = this.bySource.get(handler.source);
+    if (!byType) this.bySource.set(handler.source, (byType = new Map()));
+    const types = handler.types.includes(ALL_EVENT_TYPES) ? [ALL_EVENT_TYPES] : handler.types;
+    for (const type of types) byType.set(type, [...(byType.get(type) ?? []), handler]);
   }
 }
 

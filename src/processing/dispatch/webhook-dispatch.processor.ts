@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DeliveryStore, type DeliveryPlan } from '../../inbox/store/delivery.store.js';
 import { EventStore } from '../../inbox/store/event.store.js';
+import { DEFAULT_SOURCE } from '../../shared/sources/webhook-source.js';
 import { EventTypePolicy } from '../event-types/event-type-policy.js';
 import { handlerJobs, InboxQueues } from '../../inbox/inbox-queues.js';
 import { RegisteredHandler, WebhookHandlerRegistry } from '../discovery/webhook-handler.registry.js';
@@ -24,7 +25,10 @@ export class WebhookDispatchProcessor {
     const plan: DeliveryPlan = { ignoredEventIds: [], handledEventIds: [], deliveries: [] };
     const byHandler = new Map<RegisteredHandler, string[]>();
     for (const event of events) {
-      const handlers = (await this.policy.processes(event.type)) ? this.registry.handlersFor(event.type) : [];
+      // The subscriptions list mirrors what the default sender sends; other sources are processed
+      // wherever a handler of theirs takes the type.
+      const processed = event.source !== DEFAULT_SOURCE || (await this.policy.processes(event.type));
+      const handlers = processed ? this.registry.handlersFor(event.type, event.source) : [];
       if (handlers.length === 0) {
         plan.ignoredEventIds.push(event.id);
         continue;
