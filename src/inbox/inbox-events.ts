@@ -20,6 +20,8 @@ export const InboxEvents = {
 export type IngestOutcome = 'accepted' | 'duplicate' | 'rejected' | 'unavailable';
 
 export interface WebhookReceivedEvent {
+  /** `default` for POST /webhooks, else the source's name. */
+  source: string;
   /** Undefined when the body was refused before a type could be read. */
   type: string | undefined;
   outcome: IngestOutcome;

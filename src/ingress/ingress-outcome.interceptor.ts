@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Observable, tap } from 'rxjs';
 import { InboxEvents, type IngestOutcome, type WebhookReceivedEvent } from '../inbox/inbox-events.js';
+import { DEFAULT_SOURCE } from '../shared/sources/webhook-source.js';
 import { InvalidEnvelopeException } from './envelope/webhook-envelope.pipe.js';
 import type { WebhookAckDto } from './webhook-ack.dto.js';
 
@@ -18,26 +19,30 @@ export class IngressOutcomeInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    const source = (request.params as { source?: string } | undefined)?.source ?? DEFAULT_SOURCE;
     const publish = (outcome: IngestOutcome, type: string | undefined) =>
       this.events.emit(InboxEvents.webhookReceived, {
+        source,
         type,
         outcome,
         elapsedMs: reply.elapsedTime,
       } satisfies WebhookReceivedEvent);
     return (next.handle() as Observable<WebhookAckDto>).pipe(
       tap({
-        next: (ack) => publish(ack.duplicate ? 'duplicate' : 'accepted', typeOf(request.body)),
+        next: (ack) => publish(ack.duplicate ? 'duplicate' : 'accepted', typeOf(request)),
         error: (error: unknown) => {
           if (error instanceof InvalidEnvelopeException) return publish('rejected', undefined);
           const status = error instanceof HttpException ? error.getStatus() : 500;
-          publish(status < 500 ? 'rejected' : 'unavailable', typeOf(request.body));
+          publish(status < 500 ? 'rejected' : 'unavailable', typeOf(request));
         },
       }),
     );
   }
 }
 
-const typeOf = (body: unknown): string | undefined => {
-  const type = (body as { type?: unknown } | null)?.type;
+/** The type the route read (a source's may come from a header), else the envelope's. */
+const typeOf = (request: FastifyRequest): string | undefined => {
+  if (request.webhookEventType !== undefined) return request.webhookEventType;
+  const type = (request.body as { type?: unknown } | null)?.type;
   return typeof type === 'string' ? type : undefined;
 };

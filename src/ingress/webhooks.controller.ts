@@ -137,6 +137,7 @@ export class WebhooksController {
     const reading = readSourceEvent(source, request.body, request.headers);
     if (!reading.ok) throw new RefusedContentException('invalid_event', reading.errors);
     if ('challenge' in reading) return { challenge: reading.challenge };
+    request.webhookEventType = reading.type;
     const rawBody = rawBodyOf(request);
     return this.commit(request, reply, {
       source: source.name,

@@ -10,6 +10,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** On a RawJsonBody route, once parsed: the body decoded as UTF-8 text (what the event stores). */
     rawBodyText?: string;
+    /** On a source's route, once read: the event type (it may come from a header), for the metrics. */
+    webhookEventType?: string;
   }
 }
 
@@ -38,6 +40,7 @@ export function useWebhookBodyParser(app: NestFastifyApplication, bodyLimit?: nu
   const parseJson = fastify.getDefaultJsonParser(onProtoPoisoning, onConstructorPoisoning) as unknown as JsonParser;
   // Declared up front, so that setting it does not change the shape of every request object.
   if (!fastify.hasRequestDecorator('rawBodyText')) fastify.decorateRequest('rawBodyText', undefined);
+  if (!fastify.hasRequestDecorator('webhookEventType')) fastify.decorateRequest('webhookEventType', undefined);
   app.useBodyParser(
     'application/json',
     { bodyLimit: bodyLimit ?? fastify.initialConfig.bodyLimit },

@@ -23,8 +23,8 @@ export class InboxMetrics {
 
   private readonly eventsReceived = new Counter({
     name: 'webhook_inbox_events_received_total',
-    help: 'Webhook requests that reached the controller, by event type and outcome (accepted, duplicate, rejected = 400, unavailable = 503).',
-    labelNames: ['type', 'outcome'] as const,
+    help: 'Webhook requests that reached the controller, by source, event type and outcome (accepted, duplicate, rejected = 400, unavailable = 503).',
+    labelNames: ['source', 'type', 'outcome'] as const,
     registers: [this.registry],
   });
 
@@ -66,8 +66,8 @@ export class InboxMetrics {
   }
 
   @OnEvent(InboxEvents.webhookReceived)
-  onWebhookReceived({ type, outcome, elapsedMs }: WebhookReceivedEvent): void {
-    this.eventsReceived.inc({ type: this.typeLabel(type), outcome });
+  onWebhookReceived({ source, type, outcome, elapsedMs }: WebhookReceivedEvent): void {
+    this.eventsReceived.inc({ source, type: this.typeLabel(type), outcome });
     this.ackDuration.observe({ outcome }, elapsedMs / 1000);
   }
 
