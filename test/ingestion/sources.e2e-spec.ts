@@ -2,6 +2,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { sign as githubSign } from '@octokit/webhooks-methods';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
+import { runSendWebhookCli } from '../../src/admin/test-webhook/send-webhook-cli.js';
 import { OnWebhook, type WebhookEvent, type WebhookHandler } from '../../src/processing/api/index.js';
 import { ADMIN_ENV, adminClient } from '../support/admin-client.js';
 import { expectErrorShape, request, type RawResponse } from '../support/raw-http.js';
@@ -271,5 +272,37 @@ describe('sources: many providers, one inbox (real Postgres + Redis)', () => {
     for (const secret of [STRIPE_SECRET, GITHUB_SECRET, SHOPIFY_SECRET, SLACK_SECRET, DEFAULT_SECRET]) {
       expect(text).not.toContain(secret);
     }
+  });
+
+  it('sends a test webhook as any source would, from the admin API and from npm run webhook:send', async () => {
+    const admin = adminClient(t);
+    for (const [source, type] of [
+      ['github', 'issues.opened'],
+      ['stripe', 'invoice.paid'],
+      ['shopify', 'orders/create'],
+    ] as const) {
+      const { status, body } = await admin.post('/admin/test-webhook', { source, type, data: { from: 'test' } });
+      expect({ source, status, accepted: body.accepted, url: body.url }).toEqual({
+        source,
+        status: 200,
+        accepted: true,
+        url: `${t.url}/webhooks/${source}`,
+      });
+      await untilEventStatus(t.db, body.eventId, 'processed');
+      expect(await stored(body.eventId)).toMatchObject({ source, type, external_id: body.externalId });
+      expect(seen.find((event) => event.id === body.eventId)?.data).toMatchObject({ from: 'test' });
+    }
+    expect((await admin.post('/admin/test-webhook', { source: 'paypal' })).status).toBe(400);
+
+    const out: string[] = [];
+    const code = await runSendWebhookCli(
+      ['--source', 'stripe', '--type', 'invoice.paid', '--data', '{"object":{"id":"in_cli"}}', '--url', t.url],
+      { WEBHOOK_SOURCES: 'stripe', SOURCE_STRIPE_VERIFIER: 'stripe', SOURCE_STRIPE_SECRET: STRIPE_SECRET },
+      { out: (line) => out.push(line), err: (line) => out.push(line) },
+    );
+    expect({ code, out: out.join('\n') }).toEqual({
+      code: 0,
+      out: expect.stringContaining(`POST ${t.url}/webhooks/stripe (signed`),
+    });
   });
 });

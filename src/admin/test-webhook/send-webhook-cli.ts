@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { EVENT_TYPE_CHARACTERS, EVENT_TYPE_PATTERN } from '../../shared/event-type.js';
-import { sendWebhook, signingSecret, testEnvelope, webhookUrl } from './webhook-sender.js';
+import { readWebhookSources } from '../../shared/sources/source-environment.js';
+import { sourceRequest } from '../../shared/sources/source-request.js';
+import type { WebhookSource } from '../../shared/sources/webhook-source.js';
+import { envelopeRequest, sendWebhook, signingSecret, testEnvelope, webhookUrl } from './webhook-sender.js';
 
 const USAGE = `Sends one signed webhook, like the provider does.
 
@@ -14,6 +17,8 @@ const USAGE = `Sends one signed webhook, like the provider does.
   --url     where to post (default: PUBLIC_URL, else http://127.0.0.1:$PORT/webhooks, PORT defaulting to 3000)
   --id      the envelope id (default: evt_test_<uuid>; send the same id twice to see de-duplication)
   --secret  whsec_ secret to sign with (default: the first of WEBHOOK_SECRET; unsigned without one)
+  --source  send as that source's sender would, to /webhooks/<source>, signed by its scheme with the
+            first of its SOURCE_<NAME>_SECRET (WEBHOOK_SOURCES and SOURCE_<NAME>_* read from the environment)
 `;
 
 export interface CliOutput {
@@ -41,6 +46,7 @@ export async function runSendWebhookCli(
         url: { type: 'string' },
         id: { type: 'string' },
         secret: { type: 'string' },
+        source: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -85,19 +91,35 @@ export async function runSendWebhookCli(
   if (!EVENT_TYPE_PATTERN.test(type)) return fail(`--type must contain ${EVENT_TYPE_CHARACTERS}`);
   if (!isObject(data)) return fail('the data must be a JSON object');
 
+  const sourceName = values.source as string | undefined;
+  let source: WebhookSource | undefined;
+  if (sourceName !== undefined) {
+    const { sources, problems } = readWebhookSources(env, true);
+    source = sources.find((candidate) => candidate.name === sourceName);
+    if (!source) {
+      const why = problems.find((problem) => problem.includes(`(source ${sourceName})`)) ?? 'not in WEBHOOK_SOURCES';
+      return fail(`--source ${sourceName}: ${why}`);
+    }
+  }
+
   let url: string;
   try {
-    url = webhookUrl((values.url as string | undefined) ?? env.PUBLIC_URL ?? `http://127.0.0.1:${env.PORT ?? 3000}`);
+    const base = (values.url as string | undefined) ?? env.PUBLIC_URL ?? `http://127.0.0.1:${env.PORT ?? 3000}`;
+    url = webhookUrl(base, sourceName);
   } catch {
     return fail(`not a URL: ${String(values.url ?? env.PUBLIC_URL)}`);
   }
-  const secret = (values.secret as string | undefined) ?? signingSecret(env.WEBHOOK_SECRET);
   const envelope = { ...extra, ...testEnvelope(type, data, id) };
+  const request = source
+    ? {
+        ...sourceRequest(source, envelope, Math.floor(Date.now() / 1000)),
+        webhookId: envelope.id,
+        signed: source.verifier !== 'none',
+      }
+    : envelopeRequest(envelope, (values.secret as string | undefined) ?? signingSecret(env.WEBHOOK_SECRET));
   try {
-    const result = await sendWebhook({ url, envelope, secret });
-    output.out(
-      `POST ${result.url} (${result.signed ? 'signed' : 'UNSIGNED: no secret'}, webhook-id ${result.webhookId})`,
-    );
+    const result = await sendWebhook({ url, request });
+    output.out(`POST ${result.url} (${result.signed ? 'signed' : 'UNSIGNED: no secret'}, id ${result.webhookId})`);
     output.out(`→ ${result.status} in ${result.durationMs} ms: ${JSON.stringify(result.body)}`);
     const eventId = isObject(result.body) && typeof result.body.id === 'string' ? result.body.id : undefined;
     if (eventId)

@@ -6,7 +6,9 @@ import { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../../inbox/webhook-inbox.options.js';
 import type { SendTestWebhookDto, TestWebhookResultDto } from './dto/test-webhook.dto.js';
-import { sendWebhook, signingSecret, testEnvelope, webhookUrl } from './webhook-sender.js';
+import { sourceRequest } from '../../shared/sources/source-request.js';
+import type { WebhookSource } from '../../shared/sources/webhook-source.js';
+import { envelopeRequest, sendWebhook, signingSecret, testEnvelope, webhookUrl } from './webhook-sender.js';
 
 /**
  * The provider's "send test event" from our side: a signed request over the network to the URL the
@@ -26,12 +28,19 @@ export class TestWebhookService {
     const type = input.type ?? INBOX_TEST_EVENT_TYPE;
     this.refuseForgedBusinessEvents(type);
     const envelope = testEnvelope(type, input.data ?? {});
+    const source = input.source === undefined ? undefined : this.sourceNamed(input.source);
     const own = !this.options.publicUrl;
-    const url = webhookUrl(this.options.publicUrl ?? this.ownUrl());
-    const secret = signingSecret(this.options.signing.secrets.join(' '));
+    const url = webhookUrl(this.options.publicUrl ?? this.ownUrl(), source?.name);
+    const request = source
+      ? {
+          ...sourceRequest(source, envelope, Math.floor(Date.now() / 1000)),
+          webhookId: envelope.id,
+          signed: source.verifier !== 'none',
+        }
+      : envelopeRequest(envelope, signingSecret(this.options.signing.secrets.join(' ')));
     let result: TestWebhookResultDto;
     try {
-      const sent = await sendWebhook({ url, envelope, secret, insecureTls: own });
+      const sent = await sendWebhook({ url, request, insecureTls: own });
       const body = sent.body as { id?: unknown } | undefined;
       const eventId = sent.status >= 200 && sent.status < 300 && typeof body?.id === 'string' ? body.id : null;
       result = {
@@ -50,9 +59,9 @@ export class TestWebhookService {
     } catch (error) {
       result = {
         url,
-        webhookId: `msg_${envelope.id}`,
+        webhookId: request.webhookId,
         externalId: envelope.id,
-        signed: Boolean(secret),
+        signed: request.signed,
         status: 0,
         accepted: false,
         response: { error: (error as Error).message },
@@ -72,6 +81,16 @@ export class TestWebhookService {
     if (result.accepted) this.logger.log({ ...line, msg: 'test webhook acknowledged' });
     else this.logger.warn({ ...line, response: result.response, msg: 'test webhook NOT acknowledged' });
     return result;
+  }
+
+  /** One of WEBHOOK_SOURCES (the default source is the absence of `source`). */
+  private sourceNamed(name: string): WebhookSource {
+    const source = this.options.sources.find((candidate) => candidate.name === name);
+    if (!source) {
+      const known = this.options.sources.map((candidate) => candidate.name).join(', ') || 'none';
+      throw new BadRequestException([`source ${name} is not configured (WEBHOOK_SOURCES: ${known})`]);
+    }
+    return source;
   }
 
   /**

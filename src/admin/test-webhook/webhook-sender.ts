@@ -13,12 +13,20 @@ export interface TestEnvelope {
 
 export interface SendOptions {
   url: string;
-  envelope: TestEnvelope;
-  /** One whsec_ secret; without it the request goes unsigned (accepted only where no secret is configured). */
-  secret?: string;
+  /** The request to send, as `envelopeRequest` or `sourceRequest` made it. */
+  request: OutgoingWebhook;
   timeoutMs?: number;
   /** Accept a self-signed certificate: only for the service's own address. */
   insecureTls?: boolean;
+}
+
+export interface OutgoingWebhook {
+  body: Buffer;
+  /** The sender's own headers: its signature, ids, timestamps. */
+  headers: Record<string, string>;
+  /** What the logs and the answer call it (the webhook-id, or the event's id). */
+  webhookId: string;
+  signed: boolean;
 }
 
 export interface SendResult {
@@ -40,21 +48,28 @@ export function testEnvelope(
 }
 
 /**
- * Posts the envelope the way the provider does: the exact bytes are signed with the Standard
- * Webhooks scheme (webhook-id, webhook-timestamp, webhook-signature) and sent over the network.
+ * The default source's request, as the provider makes it: the exact bytes signed with the Standard
+ * Webhooks scheme (webhook-id, webhook-timestamp, webhook-signature) with one whsec_ secret;
+ * unsigned without one (accepted only where no secret is configured).
  */
-export function sendWebhook(options: SendOptions): Promise<SendResult> {
-  const body = Buffer.from(JSON.stringify(options.envelope), 'utf8');
-  const webhookId = `msg_${options.envelope.id}`;
+export function envelopeRequest(envelope: TestEnvelope, secret?: string): OutgoingWebhook {
+  const body = Buffer.from(JSON.stringify(envelope), 'utf8');
+  const webhookId = `msg_${envelope.id}`;
   const timestamp = Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = { 'webhook-id': webhookId, 'webhook-timestamp': String(timestamp) };
+  if (secret) headers['webhook-signature'] = signWebhook(secret, webhookId, timestamp, body);
+  return { body, headers, webhookId, signed: Boolean(secret) };
+}
+
+/** Posts the request over the network, as its sender would. */
+export function sendWebhook(options: SendOptions): Promise<SendResult> {
+  const { body, webhookId, signed } = options.request;
   const headers: Record<string, string> = {
+    ...options.request.headers,
     'content-type': 'application/json',
     'content-length': String(body.length),
     'user-agent': 'webhook-inbox-test-sender/1.0',
-    'webhook-id': webhookId,
-    'webhook-timestamp': String(timestamp),
   };
-  if (options.secret) headers['webhook-signature'] = signWebhook(options.secret, webhookId, timestamp, body);
 
   const url = new URL(options.url);
   const client = url.protocol === 'https:' ? https : http;
@@ -82,7 +97,7 @@ export function sendWebhook(options: SendOptions): Promise<SendResult> {
           resolve({
             url: url.toString(),
             webhookId,
-            signed: Boolean(options.secret),
+            signed,
             status: response.statusCode ?? 0,
             body: parsed,
             durationMs: Math.round(performance.now() - started),
@@ -99,10 +114,13 @@ export function sendWebhook(options: SendOptions): Promise<SendResult> {
   });
 }
 
-/** The URL webhooks are posted to, from a base URL (`https://hooks.example.com` → `…/webhooks`) or a full one. */
-export function webhookUrl(base: string): string {
+/**
+ * The URL webhooks are posted to, from a base URL (`https://hooks.example.com` → `…/webhooks`, or
+ * `…/webhooks/<source>` for another source) or a full one.
+ */
+export function webhookUrl(base: string, source?: string): string {
   const url = new URL(base);
-  if (url.pathname === '' || url.pathname === '/') url.pathname = '/webhooks';
+  if (url.pathname === '' || url.pathname === '/') url.pathname = source ? `/webhooks/${source}` : '/webhooks';
   return url.toString();
 }
 

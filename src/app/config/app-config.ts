@@ -14,7 +14,7 @@ import {
 } from 'class-validator';
 import { MIN_PRODUCTION_KEY_LENGTH, parseAdminKeys } from '../../admin/auth/admin-keys.js';
 import type { WebhookSource } from '../../shared/sources/webhook-source.js';
-import { readWebhookSources } from './sources-config.js';
+import { readWebhookSources } from '../../shared/sources/source-environment.js';
 import { DEFAULT_DATABASE_URL } from '../../database/default-database-url.js';
 import { parseWebhookSecrets } from '../../shared/signature/standard-webhooks.verifier.js';
 

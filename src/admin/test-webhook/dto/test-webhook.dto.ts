@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { EVENT_TYPE_CHARACTERS, EVENT_TYPE_PATTERN, MAX_TYPE_LENGTH } from '../../../shared/event-type.js';
+import { SOURCE_NAME } from '../../../shared/sources/webhook-source.js';
 
 export class SendTestWebhookDto {
   @ApiPropertyOptional({ example: 'subscription_user_create', default: 'webhook_inbox.test' })
@@ -14,6 +15,17 @@ export class SendTestWebhookDto {
   @IsOptional()
   @IsObject()
   data?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    example: 'stripe',
+    description:
+      "Send as that source's sender would (WEBHOOK_SOURCES): to /webhooks/<source>, laid out and signed by its scheme. " +
+      'Default: the default source, POST /webhooks.',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(SOURCE_NAME, { message: 'source must be a source name (a-z, 0-9, "-")' })
+  source?: string;
 }
 
 export class TestWebhookResultDto {

@@ -1,4 +1,4 @@
-import type { HmacScheme } from '../../shared/signature/hmac.verifier.js';
+import type { HmacScheme } from '../signature/hmac.verifier.js';
 import {
   DEFAULT_SOURCE,
   resolveWebhookSource,
@@ -7,7 +7,7 @@ import {
   type SourceSetting,
   type VerifierKind,
   type WebhookSource,
-} from '../../shared/sources/webhook-source.js';
+} from './webhook-source.js';
 
 /** `stripe` → `SOURCE_STRIPE_`, `my-shop` → `SOURCE_MY_SHOP_`. */
 export const sourceVariablePrefix = (name: string) => `SOURCE_${name.toUpperCase().replace(/-/g, '_')}_`;
