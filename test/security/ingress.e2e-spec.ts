@@ -38,6 +38,10 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
         WEBHOOK_JSON_MAX_ARRAY_ITEMS: String(JSON_MAX_ARRAY_ITEMS),
         // This file sends dozens of bad signatures from one address on purpose; throttling has its own spec.
         SIGNATURE_FAILURE_LIMIT: '100000',
+        // The same table, sent to a source of its own (same scheme and secrets, its own route and reader).
+        WEBHOOK_SOURCES: 'partner',
+        SOURCE_PARTNER_VERIFIER: 'standard-webhooks',
+        SOURCE_PARTNER_SECRET: `${OLD_SECRET} ${NEW_SECRET}`,
       },
     });
   });
@@ -471,17 +475,18 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
   const newestQuarantined = async () =>
     (
       await t.db.query(
-        'SELECT code, reason, headers, body FROM webhook_rejections ORDER BY received_at DESC, id DESC LIMIT 1',
+        'SELECT source, code, reason, headers, body FROM webhook_rejections ORDER BY received_at DESC, id DESC LIMIT 1',
       )
     ).rows[0];
 
-  it(`refuses ${cases.length} bad requests with the right status and a JSON error, storing no event; verified refused content is quarantined exactly`, async () => {
-    expect(cases.length).toBeGreaterThanOrEqual(60);
-    const before = await inboxRowCounts(t.db);
-    const quarantinedBefore = await quarantineCount();
+  /** Sends each case (to `path` instead of /webhooks when given); returns what did not go as the case says. */
+  async function refusalFailures(table: BadCase[], source?: string): Promise<string[]> {
     const failures: string[] = [];
-    for (const badCase of cases) {
-      const sent = badCase.build();
+    for (const badCase of table) {
+      const original = badCase.build();
+      const sent = source
+        ? { ...original, path: original.path.replace(/^\/webhooks/, `/webhooks/${source}`) }
+        : original;
       const countBefore = await quarantineCount();
       const response = await request(t.url, sent);
       try {
@@ -497,6 +502,7 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
         if (badCase.quarantined) {
           const row = await newestQuarantined();
           expect(row.code).toBe(badCase.quarantined);
+          expect(row.source).toBe(source ?? 'default');
           expect(row.reason).toBe(message);
           expect(Buffer.compare(row.body, Buffer.from(sent.body ?? ''))).toBe(0);
           expect(row.headers).toEqual(
@@ -515,6 +521,14 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
         );
       }
     }
+    return failures;
+  }
+
+  it(`refuses ${cases.length} bad requests with the right status and a JSON error, storing no event; verified refused content is quarantined exactly`, async () => {
+    expect(cases.length).toBeGreaterThanOrEqual(60);
+    const before = await inboxRowCounts(t.db);
+    const quarantinedBefore = await quarantineCount();
+    const failures = await refusalFailures(cases);
     expect(failures).toEqual([]);
 
     // A good request sent after them has been stored and handled, and no job is left: anything the
@@ -538,6 +552,18 @@ describe('public edge: POST /webhooks refusals and acceptance (real service)', (
       [`${marker}%`, `%${marker}%`],
     );
     expect(leftovers.rows[0].n).toBe(0);
+  });
+
+  it('refuses the same requests sent to a configured source the same way, quarantining under that source', async () => {
+    // Everything but what is about the default envelope (a source reads its own fields) and the
+    // method checks (a source's route answers 404 to other methods, like any unknown route).
+    const table = cases.filter((badCase) => badCase.quarantined !== 'invalid_envelope' && badCase.status !== 405);
+    expect(table.length).toBeGreaterThanOrEqual(40);
+    const before = await inboxRowCounts(t.db);
+    const quarantinedBefore = await quarantineCount();
+    expect(await refusalFailures(table, 'partner')).toEqual([]);
+    expect(await inboxRowCounts(t.db)).toEqual(before);
+    expect(await quarantineCount()).toBe(quarantinedBefore + table.filter((c) => c.quarantined).length);
   });
 
   it('answers 413 from the Content-Length alone, without reading (buffering) the oversized body', async () => {
