@@ -139,6 +139,9 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
       expect(order.byStatus.processed).toBeGreaterThanOrEqual(1);
       expect(window.byStatus.failed).toBeGreaterThanOrEqual(1);
       expect(window.total).toBe(Object.values(window.byStatus as Record<string, number>).reduce((a, b) => a + b, 0));
+      const bySource = window.bySource as { source: string; total: number }[];
+      expect(bySource.reduce((sum, source) => sum + source.total, 0)).toBe(window.total);
+      expect(bySource.map((source) => source.source)).toContain('default');
     }
     expect(body.lagLastHour.processed).toBeGreaterThanOrEqual(1);
     expect(body.lagLastHour.p50Ms).toEqual(expect.any(Number));

@@ -268,6 +268,9 @@ describe('sources: many providers, one inbox (real Postgres + Redis)', () => {
       idFrom: ['header:x-github-delivery'],
       dataFrom: 'body',
     });
+    const stats = await adminClient(t).get('/admin/stats');
+    const lastHour = stats.body.lastHour.bySource as { source: string; byStatus: Record<string, number> }[];
+    expect(lastHour.find((source) => source.source === 'github')?.byStatus.processed).toBeGreaterThanOrEqual(1);
     const text = JSON.stringify(body);
     for (const secret of [STRIPE_SECRET, GITHUB_SECRET, SHOPIFY_SECRET, SLACK_SECRET, DEFAULT_SECRET]) {
       expect(text).not.toContain(secret);

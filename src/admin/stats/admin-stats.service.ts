@@ -54,27 +54,31 @@ export class AdminStatsService {
   }
 }
 
-function window(rows: { type: string; status: string; count: number }[]): WindowCountsDto {
+function window(rows: { source: string; type: string; status: string; count: number }[]): WindowCountsDto {
   const byStatus = zero();
   const byType = new Map<string, Record<string, number>>();
+  const bySource = new Map<string, Record<string, number>>();
   let total = 0;
+  const add = (groups: Map<string, Record<string, number>>, key: string, status: string, count: number) => {
+    const counts = groups.get(key) ?? zero();
+    counts[status] += count;
+    groups.set(key, counts);
+  };
   for (const row of rows) {
     if (row.count === 0) continue;
     total += row.count;
     byStatus[row.status] += row.count;
-    const type = byType.get(row.type) ?? zero();
-    type[row.status] += row.count;
-    byType.set(row.type, type);
+    add(byType, row.type, row.status, row.count);
+    add(bySource, row.source, row.status, row.count);
   }
+  const listed = (groups: Map<string, Record<string, number>>) =>
+    [...groups.entries()]
+      .map(([key, counts]) => ({ key, total: Object.values(counts).reduce((sum, n) => sum + n, 0), byStatus: counts }))
+      .sort((a, b) => b.total - a.total || a.key.localeCompare(b.key));
   return {
     total,
     byStatus,
-    byType: [...byType.entries()]
-      .map(([type, counts]) => ({
-        type,
-        total: Object.values(counts).reduce((sum, n) => sum + n, 0),
-        byStatus: counts,
-      }))
-      .sort((a, b) => b.total - a.total || a.type.localeCompare(b.type)),
+    byType: listed(byType).map(({ key, ...counts }) => ({ type: key, ...counts })),
+    bySource: listed(bySource).map(({ key, ...counts }) => ({ source: key, ...counts })),
   };
 }

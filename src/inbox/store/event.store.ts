@@ -163,12 +163,12 @@ const BACKLOG = `
 
 // One range scan of ix_webhook_events_received for both windows.
 const RECENT_COUNTS = `
-  SELECT type, status,
+  SELECT source, type, status,
          count(*) FILTER (WHERE received_at >= now() - interval '1 hour')::int AS last_hour,
          count(*)::int AS last_day
   FROM webhook_events
   WHERE received_at >= now() - interval '1 day'
-  GROUP BY type, status`;
+  GROUP BY source, type, status`;
 
 const LAG = `
   SELECT count(*)::int AS processed,
@@ -303,7 +303,9 @@ export class EventStore {
     return { unfinished: rows[0].unfinished, oldest: rows[0].oldest, ageSeconds: rows[0].age };
   }
 
-  async recentCounts(): Promise<{ type: string; status: EventStatus; last_hour: number; last_day: number }[]> {
+  async recentCounts(): Promise<
+    { source: string; type: string; status: EventStatus; last_hour: number; last_day: number }[]
+  > {
     return (await this.pool.query(RECENT_COUNTS)).rows;
   }
 

@@ -21,6 +21,17 @@ export class TypeCountsDto {
   byStatus: Record<string, number>;
 }
 
+export class SourceCountsDto {
+  @ApiProperty({ example: 'default', description: '`default` is POST /webhooks; the others are WEBHOOK_SOURCES.' })
+  source: string;
+
+  @ApiProperty({ example: 4010 })
+  total: number;
+
+  @ApiProperty(statusCounts)
+  byStatus: Record<string, number>;
+}
+
 export class WindowCountsDto {
   @ApiProperty({ example: 4222 })
   total: number;
@@ -28,8 +39,11 @@ export class WindowCountsDto {
   @ApiProperty(statusCounts)
   byStatus: Record<string, number>;
 
-  @ApiProperty({ type: [TypeCountsDto] })
+  @ApiProperty({ type: [TypeCountsDto], description: 'By type, across sources.' })
   byType: TypeCountsDto[];
+
+  @ApiProperty({ type: [SourceCountsDto] })
+  bySource: SourceCountsDto[];
 }
 
 export class LagDto {
