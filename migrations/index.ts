@@ -6,6 +6,7 @@ import { EventTypeSubscriptions1764490000000 } from './1764490000000-event-type-
 import { EventQueuedAt1764490500000 } from './1764490500000-event-queued-at.js';
 import { DeliveryRuns1764491000000 } from './1764491000000-delivery-runs.js';
 import { WebhookRejections1764491500000 } from './1764491500000-webhook-rejections.js';
+import { OrderedDeliveries1764492000000 } from './1764492000000-ordered-deliveries.js';
 
 export const migrations = [
   InboxSchema1764489600000,
@@ -14,4 +15,5 @@ export const migrations = [
   EventQueuedAt1764490500000,
   DeliveryRuns1764491000000,
   WebhookRejections1764491500000,
+  OrderedDeliveries1764492000000,
 ];
