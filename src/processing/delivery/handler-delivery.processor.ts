@@ -30,6 +30,12 @@ interface AttemptResult {
 const ERROR_MESSAGE_LIMIT = 2000;
 const STACK_LINES = 12;
 const MAX_REMEMBERED_JOBS = 10_000;
+/**
+ * How soon an ordered delivery held back by an earlier event that is not dispatched yet is tried
+ * again. Usually that event's dispatch job is a few milliseconds behind (dispatch runs several
+ * jobs at once); after a lost dispatch it waits for the relay.
+ */
+const FRONTIER_RETRY_MS = 250;
 
 /**
  * Runs one handler over the events of one job and records what happened. Per-handler retries
@@ -68,6 +74,8 @@ export class HandlerDeliveryProcessor {
     const startedAll: StartedDelivery[] = [];
     const attempts: Promise<AttemptResult | undefined>[] = [];
     const keeper = this.leases.keep(run, () => [...held.keys()]);
+    // Ordered deliveries that could not start because an earlier event is not dispatched yet.
+    const deferred = new Set<string>();
     let failure: unknown;
     try {
       for (let next = 0; next < toStart.length;) {
@@ -81,7 +89,19 @@ export class HandlerDeliveryProcessor {
         let started: StartedDelivery[];
         try {
           const ended = this.endedRuns.get(run.jobId) ?? [];
-          started = await this.deliveries.start(handler.name, batch, run.token, DELIVERY_LEASE_MS, ended);
+          if (handler.ordering) {
+            const ordered = await this.deliveries.startOrdered(
+              handler.name,
+              batch,
+              run.token,
+              DELIVERY_LEASE_MS,
+              ended,
+            );
+            started = ordered.started;
+            for (const eventId of ordered.beyondFrontier) deferred.add(eventId);
+          } else {
+            started = await this.deliveries.start(handler.name, batch, run.token, DELIVERY_LEASE_MS, ended);
+          }
         } catch (error) {
           slots.give(taken);
           throw error;
@@ -103,9 +123,10 @@ export class HandlerDeliveryProcessor {
     }
     try {
       const results = (await Promise.all(attempts)).filter((result) => result !== undefined);
-      await this.record(handler, run, results);
+      const freed = await this.record(handler, run, results);
       this.endedRuns.delete(run.jobId);
       await this.events.finish([...new Set(startedAll.map((delivery) => delivery.event_id))]);
+      if (handler.ordering) await this.continueKeys(handler, freed, [...deferred]);
     } catch (error) {
       if (held.size > 0) this.rememberEnded(run);
       throw error;
@@ -115,6 +136,27 @@ export class HandlerDeliveryProcessor {
     if (failure) throw failure;
     // What was not started runs when BullMQ tries the job again (it carries the same events).
     if (run.stopReason && startedAll.length < toStart.length) throw new RunInterruptedError(run.stopReason);
+  }
+
+  /**
+   * Ordered handlers: the next delivery of each key whose head ended goes on a job of its own, and
+   * the deliveries held back by an event not dispatched yet are tried again shortly. If Redis
+   * refuses, nothing is lost: the relay queues a key's head once it has waited long enough.
+   */
+  private async continueKeys(handler: RegisteredHandler, freed: string[], deferred: string[]): Promise<void> {
+    const woken = await this.deliveries.wakeNext(freed);
+    const jobs = woken.map((delivery) => ({ id: delivery.job_id, eventIds: [delivery.event_id] }));
+    await this.queues
+      .addHandlerJobs(handler.name, jobs)
+      .catch((error: Error) =>
+        this.logger.warn(`could not queue the next deliveries of keys, the relay will: ${error.message}`),
+      );
+    if (deferred.length === 0) return;
+    await this.queues
+      .addHandlerJobs(handler.name, handlerJobs(handler, deferred, `frontier${Date.now()}`), {
+        delay: FRONTIER_RETRY_MS,
+      })
+      .catch((error: Error) => this.logger.warn(`could not queue deliveries held by the frontier: ${error.message}`));
   }
 
   private rememberEnded(run: DeliveryRun): void {
@@ -231,8 +273,8 @@ export class HandlerDeliveryProcessor {
    * Writes the run's attempts and outcomes in one statement, then publishes them and schedules the
    * retries. An outcome that arrived after another run took the delivery over is only history.
    */
-  private async record(handler: RegisteredHandler, run: DeliveryRun, results: AttemptResult[]): Promise<void> {
-    if (results.length === 0) return;
+  private async record(handler: RegisteredHandler, run: DeliveryRun, results: AttemptResult[]): Promise<string[]> {
+    if (results.length === 0) return [];
     const retries = new Map<string, HandlerJob>();
     const records: AttemptRecord[] = results.map((result) => {
       const { delivery, outcome, error } = result;
@@ -257,7 +299,17 @@ export class HandlerDeliveryProcessor {
         retryJobId: job.id,
       };
     });
-    const applied = await this.deliveries.record(run.token, records);
+    const skipDead = handler.ordering?.onDead === 'skip';
+    const applied = await this.deliveries.record(run.token, records, skipDead);
+    // The deliveries that no longer hold their key (ordered handlers): succeeded, or dead and skipped.
+    const freed = results
+      .filter((result, i) => {
+        const status = records[i].status;
+        if (result.committed) return true;
+        if (!applied.has(result.delivery.id)) return false;
+        return status === 'succeeded' || (status === 'dead' && skipDead);
+      })
+      .map((result) => result.delivery.id);
     for (const result of results) {
       const { delivery } = result;
       this.lifecycle.emit(InboxEvents.deliveryAttempted, {
@@ -298,6 +350,7 @@ export class HandlerDeliveryProcessor {
           .catch((error: Error) => this.logger.warn(`could not schedule a retry, the relay will: ${error.message}`));
       }),
     );
+    return freed;
   }
 }
 
