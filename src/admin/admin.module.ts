@@ -7,6 +7,8 @@ import { AdminEventsService } from './events/admin-events.service.js';
 import { AdminHandlersController } from './handlers/admin-handlers.controller.js';
 import { AdminHandlersService } from './handlers/admin-handlers.service.js';
 import { QueueDashboardModule } from './queues/queue-dashboard.module.js';
+import { AdminOrderingController } from './ordering/admin-ordering.controller.js';
+import { AdminOrderingService } from './ordering/admin-ordering.service.js';
 import { AdminRejectionsController } from './rejections/admin-rejections.controller.js';
 import { AdminRejectionsService } from './rejections/admin-rejections.service.js';
 import { EventReplayService } from './replay/event-replay.service.js';
@@ -20,7 +22,7 @@ import { TestWebhookService } from './test-webhook/test-webhook.service.js';
 
 /**
  * The operators' API under /admin (documented at /docs, protected by the admin authentication
- * hook): events, replay, the quarantine, handlers and types, subscriptions, stats, the test
+ * hook): events, replay, the quarantine, ordered keys, handlers and types, subscriptions, stats, the test
  * webhook, and the Bull Board dashboard at /admin/queues.
  */
 @Module({
@@ -32,6 +34,7 @@ import { TestWebhookService } from './test-webhook/test-webhook.service.js';
   controllers: [
     AdminEventsController,
     AdminRejectionsController,
+    AdminOrderingController,
     AdminHandlersController,
     AdminSubscriptionsController,
     AdminStatsController,
@@ -41,6 +44,7 @@ import { TestWebhookService } from './test-webhook/test-webhook.service.js';
     AdminEventsService,
     AdminRejectionsService,
     EventReplayService,
+    AdminOrderingService,
     AdminHandlersService,
     EventTypeSubscriptionsService,
     AdminStatsService,
