@@ -7,6 +7,7 @@ import { EventQueuedAt1764490500000 } from './1764490500000-event-queued-at.js';
 import { DeliveryRuns1764491000000 } from './1764491000000-delivery-runs.js';
 import { WebhookRejections1764491500000 } from './1764491500000-webhook-rejections.js';
 import { OrderedDeliveries1764492000000 } from './1764492000000-ordered-deliveries.js';
+import { SubscriptionTimeline1764492100000 } from './1764492100000-subscription-timeline.js';
 
 export const migrations = [
   InboxSchema1764489600000,
@@ -16,4 +17,5 @@ export const migrations = [
   DeliveryRuns1764491000000,
   WebhookRejections1764491500000,
   OrderedDeliveries1764492000000,
+  SubscriptionTimeline1764492100000,
 ];
