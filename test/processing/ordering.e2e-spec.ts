@@ -1,3 +1,4 @@
+import { OutboxRelay } from '../../src/processing/relay/outbox-relay.js';
 import { adminClient, ADMIN_ENV } from '../support/admin-client.js';
 import { startTestApp, uniqueId, untilEventStatus, waitFor, type TestApp } from '../support/test-app.js';
 import {
@@ -234,6 +235,32 @@ describe('ordered deliveries', () => {
     const loose = await send('test.ordered_skip', undefined);
     await untilEventStatus(t.db, loose.id, 'processed');
     expect(runsOf('SkippingOrderedHandler', [loose])).toHaveLength(1);
+  });
+
+  it("has the relay re-queue a key's head whose job was lost, never a delivery waiting behind a head", async () => {
+    const [held, lost] = [uniqueId('held'), uniqueId('lost')];
+    const heads = [await send('test.ordered', held), await send('test.ordered', lost)];
+    for (const head of heads) failing.add(head.externalId);
+    const behindHeld = await send('test.ordered', held);
+    const behindLost = await send('test.ordered', lost);
+    for (const head of heads) await untilEventStatus(t.db, head.id, 'failed');
+    // The lost key's head is skipped as if by an operator whose wake-up job Redis then lost; both
+    // waiting deliveries look abandoned to the relay (untouched for minutes, their jobs gone).
+    await t.db.query(`UPDATE webhook_deliveries SET skipped_at = now() WHERE event_id = $1`, [heads[1].id]);
+    await t.db.query(
+      `UPDATE webhook_deliveries SET updated_at = now() - interval '5 minutes', job_id = 'lost-job'
+       WHERE event_id = ANY($1::uuid[])`,
+      [[behindHeld.id, behindLost.id]],
+    );
+    await t.app.get(OutboxRelay).tick();
+    await untilEventStatus(t.db, behindLost.id, 'processed');
+    const { rows } = await t.db.query(`SELECT status, job_id FROM webhook_deliveries WHERE event_id = $1`, [
+      behindHeld.id,
+    ]);
+    expect(rows).toEqual([{ status: 'pending', job_id: 'lost-job' }]);
+    expect(runsOf('OrderedHandler', [behindHeld])).toEqual([]);
+    await admin.post(`/admin/ordering/OrderedHandler/${held}/skip`);
+    await untilEventStatus(t.db, behindHeld.id, 'processed');
   });
 
   it('reports blocked keys in the metrics', async () => {

@@ -32,10 +32,13 @@ const STACK_LINES = 12;
 const MAX_REMEMBERED_JOBS = 10_000;
 /**
  * How soon an ordered delivery held back by an earlier event that is not dispatched yet is tried
- * again. Usually that event's dispatch job is a few milliseconds behind (dispatch runs several
- * jobs at once); after a lost dispatch it waits for the relay.
+ * again: 250 ms, doubling each time it is still held, up to 8 s. Usually that event's dispatch job
+ * is a few milliseconds behind (dispatch runs several jobs at once); after a lost dispatch it
+ * waits for the relay, and the growing delay keeps the held jobs from polling Postgres meanwhile.
  */
 const FRONTIER_RETRY_MS = 250;
+const FRONTIER_RETRY_MAX_MS = 8000;
+const FRONTIER_JOB = /^frontier(\d+)\./;
 
 /**
  * Runs one handler over the events of one job and records what happened. Per-handler retries
@@ -126,7 +129,7 @@ export class HandlerDeliveryProcessor {
       const freed = await this.record(handler, run, results);
       this.endedRuns.delete(run.jobId);
       await this.events.finish([...new Set(startedAll.map((delivery) => delivery.event_id))]);
-      if (handler.ordering) await this.continueKeys(handler, freed, [...deferred]);
+      if (handler.ordering) await this.continueKeys(handler, run, freed, [...deferred]);
     } catch (error) {
       if (held.size > 0) this.rememberEnded(run);
       throw error;
@@ -143,7 +146,12 @@ export class HandlerDeliveryProcessor {
    * the deliveries held back by an event not dispatched yet are tried again shortly. If Redis
    * refuses, nothing is lost: the relay queues a key's head once it has waited long enough.
    */
-  private async continueKeys(handler: RegisteredHandler, freed: string[], deferred: string[]): Promise<void> {
+  private async continueKeys(
+    handler: RegisteredHandler,
+    run: DeliveryRun,
+    freed: string[],
+    deferred: string[],
+  ): Promise<void> {
     const woken = await this.deliveries.wakeNext(freed);
     const jobs = woken.map((delivery) => ({ id: delivery.job_id, eventIds: [delivery.event_id] }));
     await this.queues
@@ -152,9 +160,10 @@ export class HandlerDeliveryProcessor {
         this.logger.warn(`could not queue the next deliveries of keys, the relay will: ${error.message}`),
       );
     if (deferred.length === 0) return;
+    const held = Number(FRONTIER_JOB.exec(run.jobId)?.[1] ?? 0);
     await this.queues
-      .addHandlerJobs(handler.name, handlerJobs(handler, deferred, `frontier${Date.now()}`), {
-        delay: FRONTIER_RETRY_MS,
+      .addHandlerJobs(handler.name, handlerJobs(handler, deferred, `frontier${held + 1}.${Date.now()}`), {
+        delay: Math.min(FRONTIER_RETRY_MAX_MS, FRONTIER_RETRY_MS * 2 ** held),
       })
       .catch((error: Error) => this.logger.warn(`could not queue deliveries held by the frontier: ${error.message}`));
   }
