@@ -42,7 +42,7 @@ import { markdownReport } from './lib/report.js';
 import { roundTripsPer1000, statementsPerEvent } from './lib/round-trips.js';
 import { INBOX_TABLES, RowVersionMeter, rowVersionsPerEvent } from './lib/row-versions.js';
 import { checkSubscriptionMix, MIX_EVENT_TYPES, MIX_TABLES, SubscriptionMixFactory } from './lib/subscription-mix.js';
-import { NOOP_HANDLER_NAME } from './servers/noop-handler.module.js';
+import { NOOP_HANDLER_NAME, ORDERING_EVENT_TYPES } from './servers/noop-handler.module.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -57,6 +57,8 @@ const { values: flags } = parseArgs({
     'mix-events': { type: 'string', default: '20000' },
     'e2e-connections': { type: 'string', default: '50' },
     'table-rows': { type: 'string', default: '1000000' },
+    'ordered-events': { type: 'string', default: '20000' },
+    'ordered-keys': { type: 'string', default: '10000' },
     duplicates: { type: 'string', default: '0.05' },
     profile: { type: 'boolean', default: false },
     'ingest-only': { type: 'boolean', default: false },
@@ -68,7 +70,7 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`npm run bench -- [--duration 10] [--warmup 3] [--rounds 2] [--connections 50,200] [--events 50000]
   [--mix-events 20000] [--e2e-connections 50] [--table-rows 1000000] [--duplicates 0.05] [--profile]
-  [--ingest-only] [--keep-database] [--dist dist]
+  [--ordered-events 20000] [--ordered-keys 10000] [--ingest-only] [--keep-database] [--dist dist]
   --events N: end-to-end run with a no-op handler (0 skips it); --mix-events N: end-to-end run with
   the example feature's real handlers, 60 % subscription_user_create, 20 % refunds and 20 %
   chargebacks of subscriptions created earlier in the run, then the example tables checked against
@@ -76,6 +78,9 @@ if (flags.help) {
   1,000,000-row check. --profile writes a CPU profile of the service (node --cpu-prof) to
   bench/results/ and summarises the measured runs; --ingest-only runs the service without workers
   (APP_ROLE=api) to isolate the acknowledgement path (no end-to-end runs then).
+  --ordered-events N: the ordering comparison, last: N events through a no-op handler unordered,
+  then the same handler ordered over --ordered-keys keys, then N events ordered over a tenth of
+  the keys whose one poison event blocks its key (0 skips it).
   Row versions (pg_stat_user_tables) and Postgres statements per event are reported for each
   service throughput measurement (warm-up + measurement + drain) and both end-to-end runs.`);
   process.exit(0);
@@ -90,12 +95,14 @@ const settings = {
   mixEvents: Number(flags['mix-events']),
   e2eConnections: positive('e2e-connections'),
   tableRows: Number(flags['table-rows']),
+  orderedEvents: Number(flags['ordered-events']),
+  orderedKeys: positive('ordered-keys'),
   duplicateShare: Number(flags.duplicates),
   profile: flags.profile,
   ingestOnly: flags['ingest-only'],
 };
-if (settings.ingestOnly) settings.events = settings.mixEvents = 0;
-for (const name of ['events', 'mix-events', 'table-rows']) {
+if (settings.ingestOnly) settings.events = settings.mixEvents = settings.orderedEvents = 0;
+for (const name of ['events', 'mix-events', 'table-rows', 'ordered-events', 'ordered-keys']) {
   const value = Number(flags[name]);
   if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a whole number, 0 or more`);
 }
@@ -180,6 +187,7 @@ async function main() {
     ADMIN_API_KEYS: adminKey,
     MIGRATIONS: 'boot',
     BENCH_DIST_DIR: path.resolve(flags.dist),
+    BENCH_ORDERED_KEYS: String(settings.orderedKeys),
   };
   service = new ServerProcess('inbox service', path.join(here, 'servers/inbox-service.js'), {
     env: serviceEnv,
@@ -307,7 +315,7 @@ async function main() {
    * count, until every event of `types` is finished; lag and deliveries from the rows, CPU, round
    * trips, statements and row versions per event.
    */
-  async function endToEnd({ factory, types, amount, msPerEvent }) {
+  async function endToEnd({ factory, types, amount, msPerEvent, leftUnfinished = 0 }) {
     const rowsBefore = await rowVersions.mark();
     const idsBefore = ledger.inboxIdByExternalId.size;
     const statsBefore = await service.stats();
@@ -318,7 +326,7 @@ async function main() {
     const acknowledged = post.statusCodes['200'] ?? 0;
     const acknowledgedIds = ledger.inboxIdByExternalId.size - idsBefore;
     if (acknowledgedIds === 0) throw new Error(`none of the ${amount} ${types} events was acknowledged`);
-    const done = await waitUntilProcessed(db, types, acknowledgedIds, 60_000 + amount * msPerEvent);
+    const done = await waitUntilProcessed(db, types, acknowledgedIds, 60_000 + amount * msPerEvent, leftUnfinished);
     const cpuAfter = await cpu.snapshot(service.child.pid);
     const statsAfter = await service.stats();
     const facts = await endToEndFacts(db, types);
@@ -332,6 +340,7 @@ async function main() {
         postedSeconds: (postedAt - t0) / 1000,
         processedSeconds: (done.at - t0) / 1000,
         eventsPerSecond: Math.round(acknowledged / ((done.at - t0) / 1000)),
+        processedEvents: done.processed,
         failedEvents: done.failed,
         lagMs: facts.lagMs,
         deliveries: facts.deliveries,
@@ -350,10 +359,10 @@ async function main() {
     };
   }
 
-  /** Every acknowledged event has one delivery, and it succeeded. */
-  const deliveredOnce = (e) =>
+  /** Every acknowledged event has one delivery per handler of its type, and each succeeded. */
+  const deliveredOnce = (e, handlersPerEvent = 1) =>
     e.failedEvents === 0 &&
-    e.deliveries === e.acknowledgedIds &&
+    e.deliveries === e.acknowledgedIds * handlersPerEvent &&
     e.eventsWithDelivery === e.acknowledgedIds &&
     e.deliveriesSucceeded === e.deliveries;
 
@@ -414,7 +423,8 @@ async function main() {
           },
       correctness,
       // Exactly one effect per acknowledged event: every table row right, every delivery succeeded.
-      exactlyOnce: correctness.exact && deliveredOnce(run),
+      // Each type has its own handler, and the timeline handler takes all three.
+      exactlyOnce: correctness.exact && deliveredOnce(run, 2),
     };
     log(
       `  ${run.eventsPerSecond} events/s end to end, lag p50 ${run.lagMs.p50} ms p99 ${run.lagMs.p99} ms, ` +
@@ -451,7 +461,82 @@ async function main() {
     };
   }
 
-  // 5. Peak memory, then the table against every acknowledgement of the run.
+  // 5. Ordering, last (its poison key stays blocked): the same no-op handler unordered, then
+  // ordered over --ordered-keys keys; then ordered over a tenth of the keys, one of them blocked by a
+  // dead head, to see what the blocked key costs the others.
+  if (settings.orderedEvents > 0) {
+    const ordering = { keys: settings.orderedKeys, events: settings.orderedEvents };
+    const summary = (run) => ({
+      eventsPerSecond: run.eventsPerSecond,
+      processedSeconds: run.processedSeconds,
+      lagMs: run.lagMs,
+      cpuMicrosPerEvent: run.cpuMicrosPerEvent,
+      statementsPerEvent: run.statementsPerEvent,
+      rowVersionsPerEvent: run.rowVersionsPerEvent,
+      deliveriesSucceeded: run.deliveriesSucceeded,
+      deliveriesSucceededFirstAttempt: run.deliveriesSucceededFirstAttempt,
+    });
+    for (const [name, type] of [
+      ['unordered', ORDERING_EVENT_TYPES.unordered],
+      ['ordered', ORDERING_EVENT_TYPES.ordered],
+    ]) {
+      log(`ordering: ${settings.orderedEvents} events, no-op handler ${name}`);
+      const factory = new SignedEnvelopeFactory({ secret, runId, type, duplicateShare: 0, idPrefix: name });
+      const { run } = await endToEnd({ factory, types: type, amount: settings.orderedEvents, msPerEvent: 10 });
+      ordering[name] = summary(run);
+      log(`  ${run.eventsPerSecond} events/s, lag p50 ${run.lagMs.p50} ms p99 ${run.lagMs.p99} ms`);
+    }
+    ordering.ratio = round2(ordering.ordered.eventsPerSecond / ordering.unordered.eventsPerSecond);
+
+    const poisonKeys = Math.max(1, Math.round(settings.orderedKeys / 10));
+    // Event n has key n mod poisonKeys; event 1 is the poison: its key keeps the later events of that key.
+    const held = Math.floor((settings.orderedEvents - 1) / poisonKeys);
+    log(`ordering: ${settings.orderedEvents} events over ${poisonKeys} keys, one key blocked by a dead head`);
+    const factory = new SignedEnvelopeFactory({
+      secret,
+      runId,
+      type: ORDERING_EVENT_TYPES.poison,
+      duplicateShare: 0,
+      idPrefix: 'poison',
+    });
+    const { run } = await endToEnd({
+      factory,
+      types: ORDERING_EVENT_TYPES.poison,
+      amount: settings.orderedEvents,
+      msPerEvent: 10,
+      leftUnfinished: held,
+    });
+    const { rows: blocked } = await db.query(
+      `SELECT d.order_key, count(*) FILTER (WHERE d.status = 'pending')::int AS waiting,
+              count(*) FILTER (WHERE d.status = 'dead')::int AS dead
+       FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+       WHERE e.type = $1 AND d.status <> 'succeeded' GROUP BY d.order_key`,
+      [ORDERING_EVENT_TYPES.poison],
+    );
+    ordering.poison = {
+      ...summary(run),
+      keys: poisonKeys,
+      blockedKeys: blocked,
+      expectedHeld: held,
+      // The others: every event of every other key processed, at this rate.
+      otherKeysEventsPerSecond: Math.round(run.processedEvents / run.processedSeconds),
+      otherKeysProcessed: run.processedEvents,
+      onlyItsKeyHeld:
+        blocked.length === 1 &&
+        blocked[0].order_key === `k${1 % poisonKeys}` &&
+        blocked[0].waiting === held &&
+        blocked[0].dead === 1 &&
+        run.processedEvents === run.acknowledgedIds - held - 1,
+    };
+    result.ordering = ordering;
+    log(
+      `  ordered ${ordering.ordered.eventsPerSecond} vs unordered ${ordering.unordered.eventsPerSecond} events/s ` +
+        `(× ${ordering.ratio}); with one key blocked, the other keys ${ordering.poison.otherKeysEventsPerSecond} events/s, ` +
+        `${held} held behind the poison, only its key held: ${ordering.poison.onlyItsKeyHeld ? 'yes' : 'NO'}`,
+    );
+  }
+
+  // 6. Peak memory, then the table against every acknowledgement of the run.
   log('stopping the servers');
   const [serviceStats, bareStats] = await Promise.all([service.stop(), bare.stop()]);
   log('checking the events table against the acknowledgements');

@@ -7,6 +7,8 @@ import { EventQueuedAt1764490500000 } from './1764490500000-event-queued-at.js';
 import { DeliveryRuns1764491000000 } from './1764491000000-delivery-runs.js';
 import { WebhookRejections1764491500000 } from './1764491500000-webhook-rejections.js';
 import { AdminAuditLog1764491800000 } from './1764491800000-admin-audit-log.js';
+import { OrderedDeliveries1764492000000 } from './1764492000000-ordered-deliveries.js';
+import { SubscriptionTimeline1764492100000 } from './1764492100000-subscription-timeline.js';
 import { RejectionSource1764492500000 } from './1764492500000-rejection-source.js';
 
 export const migrations = [
@@ -17,5 +19,7 @@ export const migrations = [
   DeliveryRuns1764491000000,
   WebhookRejections1764491500000,
   AdminAuditLog1764491800000,
+  OrderedDeliveries1764492000000,
+  SubscriptionTimeline1764492100000,
   RejectionSource1764492500000,
 ];

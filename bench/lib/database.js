@@ -44,7 +44,7 @@ const typeList = (types) => (Array.isArray(types) ? types : [types]);
  * to nothing. The finishing moment is then read from the rows (the latest processed_at), not from
  * the poll.
  */
-export async function waitUntilProcessed(db, types, expected, timeoutMs) {
+export async function waitUntilProcessed(db, types, expected, timeoutMs, leftUnfinished = 0) {
   const type = typeList(types);
   const deadline = Date.now() + timeoutMs;
   let last;
@@ -54,7 +54,7 @@ export async function waitUntilProcessed(db, types, expected, timeoutMs) {
       [type],
     );
     last = rows[0].unfinished;
-    if (last === 0) {
+    if (last <= leftUnfinished) {
       const {
         rows: [done],
       } = await db.query(

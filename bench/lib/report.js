@@ -334,6 +334,46 @@ export function markdownReport(result) {
       ),
     );
   }
+  if (result.ordering) {
+    const o = result.ordering;
+    out.push('');
+    out.push(
+      `### Ordering: ${n(o.events)} events through the same no-op handler, unordered and ordered over ${n(o.keys)} keys`,
+    );
+    const row = (label, r) => [
+      label,
+      n(r.eventsPerSecond),
+      n(r.lagMs.p50),
+      n(r.lagMs.p99),
+      cpuCell(r.cpuMicrosPerEvent),
+      n(r.statementsPerEvent.total, 3),
+      n(r.rowVersionsPerEvent.total, 2),
+    ];
+    out.push(
+      table(
+        [
+          'handler',
+          'events/s',
+          'lag p50 ms',
+          'lag p99 ms',
+          'CPU µs/event: gen + server + pg + redis',
+          'statements/event',
+          'row versions/event',
+        ],
+        [row('unordered', o.unordered), row(`ordered (${n(o.keys)} keys)`, o.ordered)],
+      ),
+    );
+    out.push('');
+    out.push(`Ordered ÷ unordered: **${n(o.ratio, 2)}**.`);
+    const p = o.poison;
+    out.push('');
+    out.push(
+      `One key blocked: ${n(o.events)} events over ${n(p.keys)} keys, the first event's handler fails for good ` +
+        `(onDead 'block'). The other keys: ${n(p.otherKeysProcessed)} events processed at ${n(p.otherKeysEventsPerSecond)} ` +
+        `events/s; held behind the dead head: ${p.blockedKeys.map((b) => `${b.order_key}: ${b.waiting} waiting, ${b.dead} dead`).join('; ') || 'nothing'} ` +
+        `(expected ${p.expectedHeld}). Only its key held: ${p.onlyItsKeyHeld ? 'yes' : 'NO'}.`,
+    );
+  }
   out.push('');
   out.push('### Peak RSS, acknowledged ids, exactly once');
   const c = result.ackCheck;

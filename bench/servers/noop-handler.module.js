@@ -11,7 +11,7 @@ export const NOOP_HANDLER_NAME = 'NoopBenchHandler';
 export const handlerRuns = new Map();
 
 export async function noopHandlerModule(distDir) {
-  const { OnWebhook } = await import(`${distDir}/src/processing/api/index.js`);
+  const { OnWebhook, PermanentWebhookError } = await import(`${distDir}/src/processing/api/index.js`);
 
   class NoopBenchHandler {
     handle(event) {
@@ -23,10 +23,43 @@ export async function noopHandlerModule(distDir) {
   // group of deliveries that start together costs one statement.
   OnWebhook(BENCH_EVENT_TYPES, { concurrency: 50 })(NoopBenchHandler);
 
+  // The ordering comparison: the same no-op handler twice, once unordered and once ordered by a
+  // key taken from the event's id (the bench's ids end in a counter: event n has key n mod keys).
+  // The poison type is ordered over fewer keys, and its first event fails for good: its key stays
+  // blocked (onDead: 'block') while every other key goes on.
+  const keys = Number(process.env.BENCH_ORDERED_KEYS ?? 10_000);
+  const poisonKeys = Math.max(1, Math.round(keys / 10));
+  const counterOf = (event) => Number(event.externalId.slice(event.externalId.lastIndexOf('_') + 1));
+
+  class UnorderedTwinBenchHandler {
+    handle() {}
+  }
+  Injectable()(UnorderedTwinBenchHandler);
+  OnWebhook(ORDERING_EVENT_TYPES.unordered, { concurrency: 50 })(UnorderedTwinBenchHandler);
+
+  class OrderedBenchHandler {
+    handle(event) {
+      if (event.type === ORDERING_EVENT_TYPES.poison && counterOf(event) === 1) {
+        throw new PermanentWebhookError('the poison event of the bench');
+      }
+    }
+  }
+  Injectable()(OrderedBenchHandler);
+  OnWebhook([ORDERING_EVENT_TYPES.ordered, ORDERING_EVENT_TYPES.poison], {
+    concurrency: 50,
+    orderBy: (event) => `k${counterOf(event) % (event.type === ORDERING_EVENT_TYPES.poison ? poisonKeys : keys)}`,
+  })(OrderedBenchHandler);
+
   class NoopHandlerModule {}
-  Module({ providers: [NoopBenchHandler] })(NoopHandlerModule);
+  Module({ providers: [NoopBenchHandler, UnorderedTwinBenchHandler, OrderedBenchHandler] })(NoopHandlerModule);
   return NoopHandlerModule;
 }
+
+export const ORDERING_EVENT_TYPES = {
+  unordered: 'bench.unordered',
+  ordered: 'bench.ordered',
+  poison: 'bench.ordered_poison',
+};
 
 /** What the handler saw, for the bench's exactly-once check. */
 export function handlerRunStats() {

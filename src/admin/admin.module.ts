@@ -16,6 +16,8 @@ import { EventPurgeService } from './events/event-purge.service.js';
 import { AdminHandlersController } from './handlers/admin-handlers.controller.js';
 import { AdminHandlersService } from './handlers/admin-handlers.service.js';
 import { QueueDashboardModule } from './queues/queue-dashboard.module.js';
+import { AdminOrderingController } from './ordering/admin-ordering.controller.js';
+import { AdminOrderingService } from './ordering/admin-ordering.service.js';
 import { AdminRejectionsController } from './rejections/admin-rejections.controller.js';
 import { AdminRejectionsService } from './rejections/admin-rejections.service.js';
 import { EventReplayService } from './replay/event-replay.service.js';
@@ -29,9 +31,9 @@ import { TestWebhookService } from './test-webhook/test-webhook.service.js';
 
 /**
  * The operators' API under /admin (documented at /docs, protected by the admin authentication
- * hook): events, replay, the quarantine, handlers and types, subscriptions, stats, the test
- * webhook, the audit of every change, the browser login, and the Bull Board dashboard at
- * /admin/queues. `AdminModule.forRoot({ apiKeys, production, ... })` (ConfigurableModuleBuilder).
+ * hook): events, replay, the quarantine, ordered keys, handlers and types, subscriptions, stats,
+ * the test webhook, the audit of every change, the browser login, the sources, and the Bull Board
+ * dashboard at /admin/queues. `AdminModule.forRoot({ apiKeys, production, ... })` (ConfigurableModuleBuilder).
  */
 @Module({
   imports: [
@@ -45,6 +47,7 @@ import { TestWebhookService } from './test-webhook/test-webhook.service.js';
     AdminSourcesController,
     AdminEventsController,
     AdminRejectionsController,
+    AdminOrderingController,
     AdminHandlersController,
     AdminSubscriptionsController,
     AdminStatsController,
@@ -59,6 +62,7 @@ import { TestWebhookService } from './test-webhook/test-webhook.service.js';
     EventPurgeService,
     AdminRejectionsService,
     EventReplayService,
+    AdminOrderingService,
     AdminHandlersService,
     EventTypeSubscriptionsService,
     AdminStatsService,

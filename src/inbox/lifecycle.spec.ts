@@ -37,6 +37,7 @@ const DELIVERY_ALLOWED = new Set([
   'running→retrying',
   'running→dead',
   'retrying→running',
+  'retrying→dead',
   'succeeded→pending',
   'dead→pending',
 ]);

@@ -26,13 +26,14 @@ export const EVENT_TRANSITIONS: Readonly<Record<EventStatus, readonly EventStatu
 
 /**
  * pending → running → succeeded | retrying (→ running …) | dead. `running → running` is a claim
- * taken over: the same job run again after a crash, or a lease that passed. Only a replay moves a
- * finished delivery back to `pending`.
+ * taken over: the same job run again after a crash, or a lease that passed. `retrying → dead` is an
+ * operator skipping the failing head of an ordered key. Only a replay (or an operator's retry of an
+ * ordered key) moves a finished delivery back to `pending`.
  */
 export const DELIVERY_TRANSITIONS: Readonly<Record<DeliveryStatus, readonly DeliveryStatus[]>> = {
   pending: ['running'],
   running: ['running', 'succeeded', 'retrying', 'dead'],
-  retrying: ['running'],
+  retrying: ['running', 'dead'],
   succeeded: ['pending'],
   dead: ['pending'],
 };

@@ -40,6 +40,7 @@ import { OutboxRelay } from './relay/outbox-relay.js';
     InboxWorkers,
     OutboxRelay,
     PostgresAvailability,
+    SourceData,
   ],
 })
 export class ProcessingModule {}

@@ -4,16 +4,24 @@ import { Chargeback } from './chargeback.entity.js';
 import { SubscriptionChargebackHandler } from './handlers/subscription-chargeback.handler.js';
 import { SubscriptionCreatedHandler } from './handlers/subscription-created.handler.js';
 import { SubscriptionRefundHandler } from './handlers/subscription-refund.handler.js';
+import { SubscriptionTimelineHandler } from './handlers/subscription-timeline.handler.js';
 import { Refund } from './refund.entity.js';
 import { Subscription } from './subscription.entity.js';
 import { SubscriptionLedger } from './subscription-ledger.service.js';
+import { TimelineEntry } from './timeline-entry.entity.js';
 
 /**
  * The example feature: how we want a team to write theirs. Handlers are ordinary providers with
  * @OnWebhook; listing them here is all it takes for the inbox to find them.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Subscription, Refund, Chargeback])],
-  providers: [SubscriptionLedger, SubscriptionCreatedHandler, SubscriptionRefundHandler, SubscriptionChargebackHandler],
+  imports: [TypeOrmModule.forFeature([Subscription, Refund, Chargeback, TimelineEntry])],
+  providers: [
+    SubscriptionLedger,
+    SubscriptionCreatedHandler,
+    SubscriptionRefundHandler,
+    SubscriptionChargebackHandler,
+    SubscriptionTimelineHandler,
+  ],
 })
 export class SubscriptionsModule {}

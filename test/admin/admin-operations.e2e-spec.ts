@@ -235,6 +235,9 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
       ['post', '/admin/test-webhook', '200'],
       ['get', '/admin/rejections', '200'],
       ['get', '/admin/rejections/{id}', '200'],
+      ['get', '/admin/ordering/blocked', '200'],
+      ['post', '/admin/ordering/{handler}/{key}/skip', '200'],
+      ['post', '/admin/ordering/{handler}/{key}/retry', '200'],
       ['get', '/admin/audit', '200'],
       ['get', '/admin/sources', '200'],
     ] as const;

@@ -113,5 +113,60 @@ export async function verify(db: pg.Client, plan: Plan, provider: Provider): Pro
     subs === n && refunds === n && chargebacks === n && totals.length === n && wrongTotals.length === 0,
     `subscriptions ${subs}/${n}, refunds ${refunds}/${n}, chargebacks ${chargebacks}/${n}, ${wrongTotals.length} wrong totals`,
   );
+
+  checks.push(...(await verifyOrder(db, plan)));
   return checks;
+}
+
+/**
+ * 5. Order per key, for the ordered handler of the example (SubscriptionTimelineHandler, by
+ * subscription_id). Every recorded run (attempt) carries its key and its event's inbox position
+ * (seq, commit order): per key, the runs that succeeded started in inbox order. And the effect: each
+ * subscription's timeline lines, numbered by the handler itself, follow inbox order without a gap.
+ */
+async function verifyOrder(db: pg.Client, plan: Plan): Promise<Check[]> {
+  const timelineEvents = plan.events.filter((event) => event.envelope.type.startsWith('subscription_')).length;
+  const { rows: runs } = await db.query<{ runs: number; keys: number; out_of_order: number; example: string | null }>(`
+    WITH runs AS (
+      SELECT d.order_key, d.order_position, a.outcome,
+             lag(d.order_position) OVER (PARTITION BY d.order_key ORDER BY a.started_at, a.id) AS previous
+      FROM webhook_delivery_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+      WHERE d.handler = 'SubscriptionTimelineHandler' AND a.outcome = 'succeeded' AND NOT a.taken_over
+    )
+    SELECT count(*)::int AS runs, count(DISTINCT order_key)::int AS keys,
+           count(*) FILTER (WHERE previous > order_position)::int AS out_of_order,
+           min(order_key) FILTER (WHERE previous > order_position) AS example
+    FROM runs`);
+  const { rows: all } = await db.query<{ runs: number }>(`
+    SELECT count(*)::int AS runs FROM webhook_delivery_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+    WHERE d.handler = 'SubscriptionTimelineHandler'`);
+  const { rows: lines } = await db.query<{ lines: number; wrong: number; example: string | null }>(`
+    WITH lines AS (
+      SELECT t.subscription_id, t.entry_no, e.seq,
+             lag(e.seq) OVER (PARTITION BY t.subscription_id ORDER BY t.entry_no) AS previous_seq,
+             lag(t.entry_no, 1, 0) OVER (PARTITION BY t.subscription_id ORDER BY t.entry_no) AS previous_no
+      FROM subscription_timeline t JOIN webhook_events e ON e.id = t.event_id
+    )
+    SELECT count(*)::int AS lines,
+           count(*) FILTER (WHERE previous_seq > seq OR entry_no <> previous_no + 1)::int AS wrong,
+           min(subscription_id) FILTER (WHERE previous_seq > seq OR entry_no <> previous_no + 1) AS example
+    FROM lines`);
+  const r = runs[0];
+  const l = lines[0];
+  return [
+    {
+      // A run whose worker died after its commit but before its attempt was recorded leaves no
+      // attempt row (its effect is checked by the timeline below): recorded runs are at most one per event.
+      name: 'ordered handler: per key, successful runs in inbox order',
+      ok: r.out_of_order === 0 && r.runs > 0 && r.runs <= timelineEvents,
+      detail:
+        `${r.runs} successful runs recorded (of ${all[0].runs} runs) over ${r.keys} keys for ${timelineEvents} events; ` +
+        `${r.out_of_order} started before an earlier event of their key${r.example ? ` (e.g. ${r.example})` : ''}`,
+    },
+    {
+      name: 'ordered handler: timeline lines numbered in inbox order, no gap',
+      ok: l.wrong === 0 && l.lines === timelineEvents,
+      detail: `${l.lines}/${timelineEvents} lines, ${l.wrong} out of order or after a gap${l.example ? ` (e.g. ${l.example})` : ''}`,
+    },
+  ];
 }

@@ -79,8 +79,10 @@ describe('SIGTERM', () => {
 
     expect(await service.exited).toBe(0);
     expect(await countEvents(database.db, { externalIds: [inFlightEvent.id] })).toBe(1);
-    expect(await deliveriesOf(database.db, runningId, ['status', 'attempts'])).toEqual([
-      { status: 'succeeded', attempts: 1 },
+    // The example's timeline handler takes no subscription lock: it ran beside the held one.
+    expect(await deliveriesOf(database.db, runningId)).toEqual([
+      { handler: 'SubscriptionCreatedHandler', status: 'succeeded', attempts: 1 },
+      { handler: 'SubscriptionTimelineHandler', status: 'succeeded', attempts: 1 },
     ]);
     expect(await countEvents(database.db, { externalIds: [lateEvent.id] })).toBe(0);
   }, 60_000);

@@ -128,5 +128,12 @@ function options(handler: RegisteredHandler) {
     transactional: handler.transactional,
     dto: handler.dto?.name ?? null,
     batchSize: handler.batchSize,
+    ordering: handler.ordering
+      ? {
+          orderBy: handler.ordering.describe,
+          onDead: handler.ordering.onDead,
+          onMissingKey: handler.ordering.onMissingKey,
+        }
+      : null,
   };
 }

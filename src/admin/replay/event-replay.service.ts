@@ -8,7 +8,9 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DeliveryStore, type ReopenedDelivery } from '../../inbox/store/delivery.store.js';
-import { EventStore } from '../../inbox/store/event.store.js';
+import { EventStore, type WaitingEvent } from '../../inbox/store/event.store.js';
+import { SourceData } from '../../processing/delivery/source-data.js';
+import { orderingEvent, orderKeyOf } from '../../processing/discovery/order-key.js';
 import { randomBytes } from 'node:crypto';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { handlerJobs, InboxQueues, type HandlerJob } from '../../inbox/inbox-queues.js';
@@ -59,6 +61,7 @@ export class EventReplayService implements OnApplicationShutdown {
     private readonly queues: InboxQueues,
     private readonly eventStore: EventStore,
     private readonly deliveries: DeliveryStore,
+    private readonly sourceData: SourceData,
   ) {}
 
   async replayEvent(eventId: string, options: ReplaySelectionDto): Promise<EventReplayResultDto> {
@@ -188,11 +191,25 @@ export class EventReplayService implements OnApplicationShutdown {
       const ids = events.map((event) => event.id);
       const reopened = await this.deliveries.reopen(manager, ids, handlers, statuses);
       if (selection.all || selection.handler) {
-        const missing: { eventId: string; handler: string; maxAttempts: number }[] = [];
+        const missing: { eventId: string; handler: string; maxAttempts: number; orderKey?: string | null }[] = [];
+        // An ordered handler added since needs the event's key: its delivery takes its place in
+        // the key by the event's inbox position, like any other. Events without a key are left
+        // out (the replay reports them as not replayed).
+        const needKeys = events.some((event) =>
+          this.registry.handlersFor(event.type, event.source).some((handler) => handler.ordering),
+        );
+        const stored = needKeys ? await this.eventStore.payloads(ids) : new Map<string, WaitingEvent>();
         for (const event of events) {
           for (const handler of this.registry.handlersFor(event.type, event.source)) {
             if (selection.handler && handler !== selection.handler) continue;
-            missing.push({ eventId: event.id, handler: handler.name, maxAttempts: handler.attempts });
+            let orderKey: string | null = null;
+            if (handler.ordering) {
+              const row = stored.get(event.id);
+              const result = row ? orderKeyOf(handler.ordering, orderingEvent(row, this.sourceData.of)) : undefined;
+              if (!result || 'refusal' in result) continue;
+              orderKey = result.key;
+            }
+            missing.push({ eventId: event.id, handler: handler.name, maxAttempts: handler.attempts, orderKey });
           }
         }
         reopened.push(...(await this.deliveries.createMissing(manager, missing)));

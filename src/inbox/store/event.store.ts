@@ -9,6 +9,9 @@ import { eventTransition, statusIn, UNFINISHED_DELIVERY_STATUSES, type EventStat
 
 type Statement = Pick<QueryConfig, 'name' | 'text'>;
 
+/** Held by each event insert until it commits: inbox positions are handed out in commit order. */
+const INBOX_POSITION_LOCK_KEY = 4_711_003;
+
 /** One event to commit. `payloadJson` is the raw body text: Postgres parses it into jsonb once. */
 export interface NewEvent {
   source: string;
@@ -56,6 +59,10 @@ const INSERT_BATCH: Statement = {
   inserted AS (
     INSERT INTO webhook_events (source, external_id, type, payload, headers)
     SELECT source, external_id, type, payload, headers FROM incoming
+    -- Positions (seq) are taken under a lock held until this statement commits, so they are in
+    -- commit order across writers and replicas: ordered deliveries rely on it (see the claim in
+    -- delivery.store.ts). The uncorrelated subquery is evaluated once, before the first row.
+    WHERE (SELECT true FROM pg_advisory_xact_lock(${INBOX_POSITION_LOCK_KEY}))
     -- Every writer takes the unique-key locks in the same order, so two replicas inserting
     -- overlapping batches wait for each other instead of deadlocking.
     ORDER BY source, external_id
@@ -86,10 +93,13 @@ const MARK_QUEUED: Statement = {
   WHERE e.id = k.id AND ${TO_QUEUED_BY_INGESTION.guard('e.status')}`,
 };
 
+// The payload only when an ordered handler needs it for its key ($2).
 const WAITING_EVENTS: Statement = {
   name: 'webhook-inbox:waiting-events',
   text: `
-  SELECT e.id, e.type, e.source FROM unnest($1::uuid[]) AS k(id)
+  SELECT e.id, e.type, e.seq, CASE WHEN $2::boolean THEN e.payload END AS payload,
+         e.external_id, e.source
+  FROM unnest($1::uuid[]) AS k(id)
   JOIN webhook_events e ON e.id = k.id
   WHERE ${statusIn('e.status', ['received', 'queued'])}`,
 };
@@ -193,6 +203,18 @@ const DELETE_BATCH = `
     FOR UPDATE SKIP LOCKED
   )`;
 
+const PAYLOADS = `SELECT id, type, seq, payload, external_id, source FROM webhook_events WHERE id = ANY($1::uuid[])`;
+
+/** An event waiting for dispatch; `seq` is its inbox position (commit order), a bigint as a string. */
+export interface WaitingEvent {
+  id: string;
+  type: string;
+  seq: string;
+  payload: Record<string, unknown> | null;
+  external_id: string;
+  source: string;
+}
+
 /** A position in the queued backlog, walked in (received_at, id) order. */
 export interface BacklogCursor {
   receivedAt: Date;
@@ -237,13 +259,20 @@ export class EventStore {
     await this.pool.query({ ...MARK_QUEUED, values: [ids] });
   }
 
-  /** The events among `ids` still waiting to be dispatched. */
-  async waitingForDispatch(ids: readonly string[]): Promise<{ id: string; type: string; source: string }[]> {
-    const { rows } = await this.pool.query<{ id: string; type: string; source: string }>({
-      ...WAITING_EVENTS,
-      values: [ids],
-    });
+  /**
+   * The events among `ids` still waiting to be dispatched, with their inbox position, and their
+   * payload when `withPayload` (an ordered handler computes its key from it).
+   */
+  async waitingForDispatch(ids: readonly string[], withPayload = false): Promise<WaitingEvent[]> {
+    const { rows } = await this.pool.query<WaitingEvent>({ ...WAITING_EVENTS, values: [ids, withPayload] });
     return rows;
+  }
+
+  /** Payloads of these events, for ordering keys computed outside dispatch (replay of a new handler). */
+  async payloads(ids: readonly string[]): Promise<Map<string, WaitingEvent>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.pool.query<WaitingEvent>(PAYLOADS, [ids]);
+    return new Map(rows.map((row) => [row.id, row]));
   }
 
   /** Applies the finish rule to these events; returns those it finished, with their new status. */

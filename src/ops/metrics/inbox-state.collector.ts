@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { Gauge } from 'prom-client';
-import { DeliveryStore } from '../../inbox/store/delivery.store.js';
+import { Gauge, type Registry } from 'prom-client';
+import { DeliveryStore, type OrderingBacklog } from '../../inbox/store/delivery.store.js';
 import { EventStore, type EventBacklog } from '../../inbox/store/event.store.js';
 import { withTimeout } from '../../shared/time-limits.js';
 import { InboxQueues } from '../../inbox/inbox-queues.js';
@@ -17,6 +17,7 @@ interface Snapshot {
   depths?: QueueDepth[];
   dead?: { handler: string; count: number }[];
   backlog?: EventBacklog;
+  ordering?: OrderingBacklog;
 }
 
 /**
@@ -89,6 +90,7 @@ export class InboxStateCollector implements OnModuleInit {
         if (backlog) this.set(backlog.unfinished);
       },
     });
+    this.orderingGauges(registers, current);
     new Gauge({
       name: 'webhook_inbox_events_oldest_unfinished_age_seconds',
       help: 'Age of the oldest event not yet processed (received or queued): how far behind processing is.',
@@ -99,6 +101,35 @@ export class InboxStateCollector implements OnModuleInit {
         if (backlog) this.set(backlog.ageSeconds);
       },
     });
+  }
+
+  private orderingGauges(registers: Registry[], current: () => Promise<Snapshot>): void {
+    const gauge = (name: string, help: string, read: (ordering: OrderingBacklog) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        async collect() {
+          this.reset();
+          const { ordering } = await current();
+          if (ordering) this.set(read(ordering));
+        },
+      });
+    gauge(
+      'webhook_inbox_ordering_keys_blocked',
+      'Keys of ordered handlers whose head is failing (retrying, or dead and not skipped): see GET /admin/ordering/blocked.',
+      (ordering) => ordering.blockedKeys,
+    );
+    gauge(
+      'webhook_inbox_ordering_deliveries_waiting',
+      'Deliveries waiting behind the failing heads of their keys.',
+      (ordering) => ordering.waiting,
+    );
+    gauge(
+      'webhook_inbox_ordering_oldest_blocked_age_seconds',
+      'Seconds since the first attempt of the longest-failing head of a key; 0 when no key is blocked.',
+      (ordering) => ordering.oldestAgeSeconds,
+    );
   }
 
   private current(): Promise<Snapshot> {
@@ -115,11 +146,13 @@ export class InboxStateCollector implements OnModuleInit {
         this.logger.warn(`metrics: ${error.message}`);
         return undefined;
       });
-    const [depths, dead, backlog] = await Promise.all([
+    const ordered = this.registry.all().some((handler) => handler.ordering);
+    const [depths, dead, backlog, ordering] = await Promise.all([
       attempt('redis', () => queueDepths(this.queues, this.registry)),
       attempt('postgres', () => this.deliveries.deadByHandler()),
       attempt('postgres', () => this.events.backlog()),
+      ordered ? attempt('postgres', () => this.deliveries.orderingBacklog()) : Promise.resolve(undefined),
     ]);
-    return { depths, dead, backlog };
+    return { depths, dead, backlog, ordering };
   }
 }

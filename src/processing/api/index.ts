@@ -1,6 +1,6 @@
 // Everything a handler author needs, from one place:
 //   import { OnWebhook, WebhookHandler, WebhookEvent, WebhookHandlerContext } from './index.js';
 export { OnWebhook, ALL_EVENT_TYPES } from './on-webhook.decorator.js';
-export type { OnWebhookOptions, BackoffOptions } from './on-webhook.decorator.js';
+export type { OnWebhookOptions, BackoffOptions, OrderingEvent } from './on-webhook.decorator.js';
 export { PermanentWebhookError } from './webhook-handler.interface.js';
 export type { WebhookEvent, WebhookHandler, WebhookHandlerContext } from './webhook-handler.interface.js';

@@ -1,4 +1,5 @@
 import { SetMetadata, Type } from '@nestjs/common';
+import type { WebhookEvent } from './webhook-handler.interface.js';
 
 export const ON_WEBHOOK_METADATA = 'webhook-inbox:on-webhook';
 /** Subscribes to every event type. */
@@ -11,6 +12,12 @@ export interface BackoffOptions {
   /** Upper bound for exponential backoff. */
   maxDelayMs?: number;
 }
+
+/** What an `orderBy` function sees: the stored event, before any DTO validation. */
+export type OrderingEvent = Pick<
+  WebhookEvent,
+  'id' | 'externalId' | 'source' | 'type' | 'data' | 'createdAt' | 'payload'
+>;
 
 export interface OnWebhookOptions {
   /** Unique name, stored on every delivery; defaults to the class name. Keep it stable across deploys. */
@@ -34,6 +41,23 @@ export interface OnWebhookOptions {
   concurrency?: number;
   /** At most `max` events per `durationMs` for this handler, across all workers (BullMQ limiter). */
   rateLimit?: { max: number; durationMs: number };
+  /**
+   * Deliveries with the same key run one at a time, in the order the events were committed to the
+   * inbox; different keys run in parallel. A function of the event, or a dotted path into it such
+   * as `'data.subscription_id'`. The key must be a non-empty string or a number.
+   */
+  orderBy?: string | ((event: OrderingEvent) => unknown);
+  /**
+   * With `orderBy`: what a delivery that goes `dead` does to its key. `'block'` (default): the later
+   * deliveries of the key wait for an operator (skip or retry, /admin/ordering). `'skip'`: the next
+   * delivery of the key runs; the dead one is marked skipped.
+   */
+  onDead?: 'block' | 'skip';
+  /**
+   * With `orderBy`: an event without a key is `'refuse'`d (default: its delivery is dead at once,
+   * with a permanent error naming the key) or runs `'unordered'`, outside any key.
+   */
+  onMissingKey?: 'refuse' | 'unordered';
 }
 
 export interface OnWebhookMetadata {

@@ -28,6 +28,12 @@ export async function inFencedTransaction<T>(
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   const connection = (runner as QueryRunner & { databaseConnection: PoolClient }).databaseConnection;
+  // TypeORM's own listener handles one 'error' and then removes itself; a connection the server
+  // drops can emit another (the FATAL message, then the closed socket), and an 'error' with no
+  // listener crashes the process. This one stays on a connection that failed: it is discarded.
+  let broken: Error | undefined;
+  const onError = (error: Error) => (broken ??= error);
+  connection.on('error', onError);
   let fenced = false;
   let rollback: Promise<unknown> | undefined;
   let failed: Error | undefined;
@@ -59,10 +65,13 @@ export async function inFencedTransaction<T>(
   } finally {
     signal.removeEventListener('abort', fence);
     // After a failure the connection is destroyed, never pooled: its ROLLBACK may have failed too.
-    if (failed)
+    if (failed ?? broken)
       await (
         runner as QueryRunner & { releasePostgresConnection(err?: Error): Promise<void> }
-      ).releasePostgresConnection(failed);
-    else await runner.release();
+      ).releasePostgresConnection(failed ?? broken);
+    else {
+      connection.removeListener('error', onError);
+      await runner.release();
+    }
   }
 }

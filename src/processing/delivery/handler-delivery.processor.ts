@@ -33,6 +33,15 @@ const ERROR_MESSAGE_LIMIT = 2000;
 const FENCE_MARGIN_MS = 5000;
 const STACK_LINES = 12;
 const MAX_REMEMBERED_JOBS = 10_000;
+/**
+ * How soon an ordered delivery held back by an earlier event that is not dispatched yet is tried
+ * again: 250 ms, doubling each time it is still held, up to 8 s. Usually that event's dispatch job
+ * is a few milliseconds behind (dispatch runs several jobs at once); after a lost dispatch it
+ * waits for the relay, and the growing delay keeps the held jobs from polling Postgres meanwhile.
+ */
+const FRONTIER_RETRY_MS = 250;
+const FRONTIER_RETRY_MAX_MS = 8000;
+const FRONTIER_JOB = /^frontier(\d+)\./;
 
 /**
  * Runs one handler over the events of one job and records what happened. Per-handler retries
@@ -72,6 +81,8 @@ export class HandlerDeliveryProcessor {
     const startedAll: StartedDelivery[] = [];
     const attempts: Promise<AttemptResult | undefined>[] = [];
     const keeper = this.leases.keep(run, () => [...held.keys()]);
+    // Ordered deliveries that could not start because an earlier event is not dispatched yet.
+    const deferred = new Set<string>();
     let failure: unknown;
     try {
       for (let next = 0; next < toStart.length;) {
@@ -85,7 +96,19 @@ export class HandlerDeliveryProcessor {
         let started: StartedDelivery[];
         try {
           const ended = this.endedRuns.get(run.jobId) ?? [];
-          started = await this.deliveries.start(handler.name, batch, run.token, DELIVERY_LEASE_MS, ended);
+          if (handler.ordering) {
+            const ordered = await this.deliveries.startOrdered(
+              handler.name,
+              batch,
+              run.token,
+              DELIVERY_LEASE_MS,
+              ended,
+            );
+            started = ordered.started;
+            for (const eventId of ordered.beyondFrontier) deferred.add(eventId);
+          } else {
+            started = await this.deliveries.start(handler.name, batch, run.token, DELIVERY_LEASE_MS, ended);
+          }
         } catch (error) {
           slots.give(taken);
           throw error;
@@ -107,9 +130,10 @@ export class HandlerDeliveryProcessor {
     }
     try {
       const results = (await Promise.all(attempts)).filter((result) => result !== undefined);
-      await this.record(handler, run, results);
+      const freed = await this.record(handler, run, results);
       this.endedRuns.delete(run.jobId);
       await this.events.finish([...new Set(startedAll.map((delivery) => delivery.event_id))]);
+      if (handler.ordering) await this.continueKeys(handler, run, freed, [...deferred]);
     } catch (error) {
       if (held.size > 0) this.rememberEnded(run);
       throw error;
@@ -119,6 +143,33 @@ export class HandlerDeliveryProcessor {
     if (failure) throw failure;
     // What was not started runs when BullMQ tries the job again (it carries the same events).
     if (run.stopReason && startedAll.length < toStart.length) throw new RunInterruptedError(run.stopReason);
+  }
+
+  /**
+   * Ordered handlers: the next delivery of each key whose head ended goes on a job of its own, and
+   * the deliveries held back by an event not dispatched yet are tried again shortly. If Redis
+   * refuses, nothing is lost: the relay queues a key's head once it has waited long enough.
+   */
+  private async continueKeys(
+    handler: RegisteredHandler,
+    run: DeliveryRun,
+    freed: string[],
+    deferred: string[],
+  ): Promise<void> {
+    const woken = await this.deliveries.wakeNext(freed);
+    const jobs = woken.map((delivery) => ({ id: delivery.job_id, eventIds: [delivery.event_id] }));
+    await this.queues
+      .addHandlerJobs(handler.name, jobs)
+      .catch((error: Error) =>
+        this.logger.warn(`could not queue the next deliveries of keys, the relay will: ${error.message}`),
+      );
+    if (deferred.length === 0) return;
+    const held = Number(FRONTIER_JOB.exec(run.jobId)?.[1] ?? 0);
+    await this.queues
+      .addHandlerJobs(handler.name, handlerJobs(handler, deferred, `frontier${held + 1}.${Date.now()}`), {
+        delay: Math.min(FRONTIER_RETRY_MAX_MS, FRONTIER_RETRY_MS * 2 ** held),
+      })
+      .catch((error: Error) => this.logger.warn(`could not queue deliveries held by the frontier: ${error.message}`));
   }
 
   private rememberEnded(run: DeliveryRun): void {
@@ -240,8 +291,8 @@ export class HandlerDeliveryProcessor {
    * Writes the run's attempts and outcomes in one statement, then publishes them and schedules the
    * retries. An outcome that arrived after another run took the delivery over is only history.
    */
-  private async record(handler: RegisteredHandler, run: DeliveryRun, results: AttemptResult[]): Promise<void> {
-    if (results.length === 0) return;
+  private async record(handler: RegisteredHandler, run: DeliveryRun, results: AttemptResult[]): Promise<string[]> {
+    if (results.length === 0) return [];
     const retries = new Map<string, HandlerJob>();
     const records: AttemptRecord[] = results.map((result) => {
       const { delivery, outcome, error } = result;
@@ -266,7 +317,17 @@ export class HandlerDeliveryProcessor {
         retryJobId: job.id,
       };
     });
-    const applied = await this.deliveries.record(run.token, records);
+    const skipDead = handler.ordering?.onDead === 'skip';
+    const applied = await this.deliveries.record(run.token, records, skipDead);
+    // The deliveries that no longer hold their key (ordered handlers): succeeded, or dead and skipped.
+    const freed = results
+      .filter((result, i) => {
+        const status = records[i].status;
+        if (result.committed) return true;
+        if (!applied.has(result.delivery.id)) return false;
+        return status === 'succeeded' || (status === 'dead' && skipDead);
+      })
+      .map((result) => result.delivery.id);
     for (const result of results) {
       const { delivery } = result;
       this.lifecycle.emit(InboxEvents.deliveryAttempted, {
@@ -307,6 +368,7 @@ export class HandlerDeliveryProcessor {
           .catch((error: Error) => this.logger.warn(`could not schedule a retry, the relay will: ${error.message}`));
       }),
     );
+    return freed;
   }
 }
 

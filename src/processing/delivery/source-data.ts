@@ -18,7 +18,7 @@ export class SourceData {
     this.locations = new Map(options.sources.map((source) => [source.name, source]));
   }
 
-  of(source: string, payload: Record<string, unknown>): Record<string, unknown> {
-    return eventData(this.locations.get(source) ?? DEFAULT_LOCATION, payload);
-  }
+  /** Bound, so it can be handed on as a function. */
+  readonly of = (source: string, payload: Record<string, unknown>): Record<string, unknown> =>
+    eventData(this.locations.get(source) ?? DEFAULT_LOCATION, payload);
 }

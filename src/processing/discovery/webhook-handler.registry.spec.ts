@@ -91,6 +91,27 @@ describe('WebhookHandlerRegistry', () => {
     expect(registry.get('archive')?.source).toBe('default');
   });
 
+  it('resolves ordering from a path or a function, with block and refuse as defaults', async () => {
+    @Injectable()
+    @OnWebhook(['a', 'b'], { orderBy: 'data.subscription_id' })
+    class ByPath {
+      handle() {}
+    }
+    @Injectable()
+    @OnWebhook('a', { orderBy: (event) => event.data.user_id, onDead: 'skip', onMissingKey: 'unordered' })
+    class ByFunction {
+      handle() {}
+    }
+    const registry = await registryWith(ByPath, ByFunction, PaymentCreated);
+    const byPath = registry.get('ByPath')!.ordering!;
+    expect(byPath).toMatchObject({ describe: 'data.subscription_id', onDead: 'block', onMissingKey: 'refuse' });
+    const event = { id: 'e', externalId: 'x', source: 'default', type: 'a', payload: {} };
+    expect(byPath.keyOf({ ...event, data: { subscription_id: 'sub_1' } })).toBe('sub_1');
+    expect(registry.get('ByFunction')!.ordering).toMatchObject({ onDead: 'skip', onMissingKey: 'unordered' });
+    expect(registry.get('ByFunction')!.ordering!.keyOf({ ...event, data: { user_id: 'u_9' } })).toBe('u_9');
+    expect(registry.get('PaymentCreated')!.ordering).toBeUndefined();
+  });
+
   it('gives a rate-limited handler one event per job, so the limiter counts events', async () => {
     @Injectable()
     @OnWebhook('x', { rateLimit: { max: 10, durationMs: 1000 } })
@@ -224,6 +245,66 @@ describe('WebhookHandlerRegistry', () => {
           return [GithubPush];
         },
         /GithubPush: source "github" is not configured \(configured: default, stripe\); add it to WEBHOOK_SOURCES/,
+      ],
+      [
+        'an orderBy that is not a dotted path',
+        () => {
+          @Injectable()
+          @OnWebhook('a', { orderBy: 'data[subscription_id]' })
+          class BadPath {
+            handle() {}
+          }
+          return [BadPath];
+        },
+        /BadPath: orderBy "data\[subscription_id\]" is not a dotted path/,
+      ],
+      [
+        'an orderBy that is neither a path nor a function',
+        () => {
+          @Injectable()
+          @OnWebhook('a', { orderBy: 42 as never })
+          class NumberKey {
+            handle() {}
+          }
+          return [NumberKey];
+        },
+        /NumberKey: orderBy must be a dotted path/,
+      ],
+      [
+        'an unknown onDead policy',
+        () => {
+          @Injectable()
+          @OnWebhook('a', { orderBy: 'data.id', onDead: 'retry' as never })
+          class BadOnDead {
+            handle() {}
+          }
+          return [BadOnDead];
+        },
+        /BadOnDead: onDead must be 'block' or 'skip', not "retry"/,
+      ],
+      [
+        'onDead without orderBy',
+        () => {
+          @Injectable()
+          @OnWebhook('a', { onDead: 'skip' })
+          class Unordered {
+            handle() {}
+          }
+          return [Unordered];
+        },
+        /Unordered: onDead applies only to ordered handlers/,
+      ],
+      [
+        'an unknown onMissingKey policy',
+        () => {
+          @Injectable()
+          @OnWebhook('a', { orderBy: 'data.id', onMissingKey: 'ignore' as never })
+          class BadMissing {
+            handle() {}
+          }
+          return [BadMissing];
+        },
+        /BadMissing: onMissingKey must be 'refuse' or 'unordered'/,
       ],
     ];
     it.each(cases)('%s', async (_what, providers, message) => {

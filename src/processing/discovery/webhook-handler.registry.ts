@@ -12,6 +12,7 @@ import {
   OnWebhookOptions,
 } from '../api/on-webhook.decorator.js';
 import type { WebhookHandler } from '../api/webhook-handler.interface.js';
+import { pathReader, type HandlerOrdering } from './order-key.js';
 
 export const HANDLER_DEFAULTS = {
   attempts: 5,
@@ -38,6 +39,8 @@ export interface RegisteredHandler {
   rateLimit?: { max: number; durationMs: number };
   /** Events carried by one job; 1 when rate limited, so that the limiter counts events. */
   batchSize: number;
+  /** Set with `orderBy`: deliveries of a key run one at a time, in inbox order. */
+  ordering?: HandlerOrdering;
 }
 
 export class WebhookHandlerDefinitionError extends Error {
@@ -57,6 +60,9 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof OnWebhookOptions>([
   'timeoutMs',
   'concurrency',
   'rateLimit',
+  'orderBy',
+  'onDead',
+  'onMissingKey',
 ]);
 const HANDLER_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
 const isPositiveInt = (value: unknown, max = Number.MAX_SAFE_INTEGER): value is number =>
@@ -173,9 +179,12 @@ export class WebhookHandlerRegistry implements OnModuleInit {
       throw fail('rateLimit needs positive integers max and durationMs');
     }
 
+    const ordering = this.ordering(options, fail);
+
     return {
       name,
       source,
+      ordering,
       types: [...new Set(types)],
       instance,
       attempts,
@@ -187,6 +196,44 @@ export class WebhookHandlerRegistry implements OnModuleInit {
       rateLimit,
       batchSize: rateLimit ? 1 : HANDLER_DEFAULTS.batchSize,
     };
+  }
+
+  private ordering(
+    options: OnWebhookOptions,
+    fail: (problem: string) => WebhookHandlerDefinitionError,
+  ): HandlerOrdering | undefined {
+    const { orderBy, onDead, onMissingKey } = options;
+    if (orderBy === undefined) {
+      if (onDead !== undefined) throw fail('onDead applies only to ordered handlers; add orderBy or remove onDead');
+      if (onMissingKey !== undefined) {
+        throw fail('onMissingKey applies only to ordered handlers; add orderBy or remove onMissingKey');
+      }
+      return undefined;
+    }
+    let keyOf: HandlerOrdering['keyOf'] | undefined;
+    let describe: string;
+    if (typeof orderBy === 'function') {
+      keyOf = orderBy;
+      describe = orderBy.name ? `function ${orderBy.name}` : 'function';
+    } else if (typeof orderBy === 'string') {
+      keyOf = pathReader(orderBy);
+      describe = orderBy;
+      if (!keyOf) {
+        throw fail(
+          `orderBy ${JSON.stringify(orderBy)} is not a dotted path into the event (e.g. 'data.subscription_id'); ` +
+            'use letters, digits, "_" and "$" between the dots, or pass a function (event) => key',
+        );
+      }
+    } else {
+      throw fail(`orderBy must be a dotted path such as 'data.subscription_id' or a function (event) => key`);
+    }
+    if (onDead !== undefined && onDead !== 'block' && onDead !== 'skip') {
+      throw fail(`onDead must be 'block' or 'skip', not ${JSON.stringify(onDead)}`);
+    }
+    if (onMissingKey !== undefined && onMissingKey !== 'refuse' && onMissingKey !== 'unordered') {
+      throw fail(`onMissingKey must be 'refuse' or 'unordered', not ${JSON.stringify(onMissingKey)}`);
+    }
+    return { describe, keyOf, onDead: onDead ?? 'block', onMissingKey: onMissingKey ?? 'refuse' };
   }
 
   private register(handler: RegisteredHandler): void {

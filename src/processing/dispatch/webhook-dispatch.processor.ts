@@ -1,9 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DeliveryStore, type DeliveryPlan } from '../../inbox/store/delivery.store.js';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InboxEvents, type DeliveryDeadEvent } from '../../inbox/inbox-events.js';
+import { DeliveryStore, type DeliveryPlan, type PlannedRow } from '../../inbox/store/delivery.store.js';
 import { EventStore } from '../../inbox/store/event.store.js';
 import { DEFAULT_SOURCE } from '../../shared/sources/webhook-source.js';
+import { SourceData } from '../delivery/source-data.js';
 import { EventTypePolicy } from '../event-types/event-type-policy.js';
 import { handlerJobs, InboxQueues } from '../../inbox/inbox-queues.js';
+import { orderingEvent, orderKeyOf } from '../discovery/order-key.js';
 import { RegisteredHandler, WebhookHandlerRegistry } from '../discovery/webhook-handler.registry.js';
 
 /** First step for every committed event: decide which handlers run it, then queue their jobs. */
@@ -17,13 +21,18 @@ export class WebhookDispatchProcessor {
     private readonly registry: WebhookHandlerRegistry,
     private readonly policy: EventTypePolicy,
     private readonly queues: InboxQueues,
+    private readonly lifecycle: EventEmitter2,
+    private readonly sourceData: SourceData,
   ) {}
 
   async process(eventIds: string[]): Promise<void> {
-    const events = await this.events.waitingForDispatch(eventIds);
+    const ordered = this.registry.all().some((handler) => handler.ordering);
+    const events = await this.events.waitingForDispatch(eventIds, ordered);
     if (events.length === 0) return;
     const plan: DeliveryPlan = { ignoredEventIds: [], handledEventIds: [], deliveries: [] };
     const byHandler = new Map<RegisteredHandler, string[]>();
+    // An ordered handler's key for each event; refused events get a dead delivery and no job.
+    const keys = new Map<string, string | null>();
     for (const event of events) {
       // The subscriptions list mirrors what the default sender sends; other sources are processed
       // wherever a handler of theirs takes the type.
@@ -34,7 +43,23 @@ export class WebhookDispatchProcessor {
         continue;
       }
       plan.handledEventIds.push(event.id);
-      for (const handler of handlers) byHandler.set(handler, [...(byHandler.get(handler) ?? []), event.id]);
+      for (const handler of handlers) {
+        if (handler.ordering) {
+          const result = orderKeyOf(handler.ordering, orderingEvent(event, this.sourceData.of));
+          if ('refusal' in result) {
+            plan.deliveries.push({
+              eventId: event.id,
+              handler: handler.name,
+              maxAttempts: handler.attempts,
+              jobId: null,
+              refusal: result.refusal,
+            });
+            continue;
+          }
+          keys.set(`${handler.name}/${event.id}`, result.key);
+        }
+        byHandler.set(handler, [...(byHandler.get(handler) ?? []), event.id]);
+      }
     }
     // Each delivery is created with the id of the job that will carry it, so that the relay can
     // look the job up before it queues the delivery again.
@@ -42,12 +67,20 @@ export class WebhookDispatchProcessor {
     for (const { handler, jobs: handlerJobsOf } of jobs) {
       for (const job of handlerJobsOf) {
         for (const eventId of job.eventIds) {
-          plan.deliveries.push({ eventId, handler: handler.name, maxAttempts: handler.attempts, jobId: job.id });
+          plan.deliveries.push({
+            eventId,
+            handler: handler.name,
+            maxAttempts: handler.attempts,
+            jobId: job.id,
+            orderKey: keys.get(`${handler.name}/${eventId}`) ?? null,
+          });
         }
       }
     }
     // Events no handler takes become `ignored`; the others get one delivery per handler.
-    const created = new Set((await this.deliveries.plan(plan)).map((row) => `${row.handler}/${row.job_id}`));
+    const planned = await this.deliveries.plan(plan);
+    const created = new Set(planned.map((row) => `${row.handler}/${row.job_id}`));
+    await this.refused(plan, planned);
     // Only jobs with a delivery created now: a second dispatch of the same events adds nothing.
     await Promise.all(
       jobs.map(({ handler, jobs: handlerJobsOf }) =>
@@ -60,5 +93,27 @@ export class WebhookDispatchProcessor {
     if (plan.ignoredEventIds.length) {
       this.logger.debug(`${plan.ignoredEventIds.length} event(s) ignored: no handler or type not processed`);
     }
+  }
+
+  /** Deliveries refused at planning (no ordering key): logged, counted, and their events finished. */
+  private async refused(plan: DeliveryPlan, planned: PlannedRow[]): Promise<void> {
+    const refusals = plan.deliveries.filter((d) => d.refusal !== undefined);
+    if (refusals.length === 0) return;
+    const created = new Map(planned.map((row) => [`${row.handler}/${row.event_id}`, row.id]));
+    for (const delivery of refusals) {
+      const deliveryId = created.get(`${delivery.handler}/${delivery.eventId}`);
+      if (deliveryId === undefined) continue;
+      this.logger.warn({
+        eventId: delivery.eventId,
+        handler: delivery.handler,
+        msg: `delivery dead: ${delivery.refusal}`,
+      });
+      this.lifecycle.emit(InboxEvents.deliveryDead, {
+        handler: delivery.handler,
+        eventId: delivery.eventId,
+        deliveryId,
+      } satisfies DeliveryDeadEvent);
+    }
+    await this.events.finish([...new Set(refusals.map((d) => d.eventId))]);
   }
 }

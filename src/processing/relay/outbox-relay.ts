@@ -88,7 +88,17 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       if (queued < BATCH) break;
     }
     const { redispatched, finished } = await this.walkBacklog(dispatch('redispatch'));
-    const recovered = await this.deliveries.recoverStuck(STUCK_AFTER_MS, BATCH, (stuck) => this.requeue(stuck));
+    // A delivery given up on here frees its key when its handler's ordering says `onDead: 'skip'`.
+    const skipDeadOf = this.registry
+      .all()
+      .filter((handler) => handler.ordering?.onDead === 'skip')
+      .map((handler) => handler.name);
+    const recovered = await this.deliveries.recoverStuck(
+      STUCK_AFTER_MS,
+      BATCH,
+      (stuck) => this.requeue(stuck),
+      skipDeadOf,
+    );
     const { requeued: deliveries, abandoned } = recovered;
     if (events || redispatched || finished || deliveries || abandoned) {
       this.logger.log(

@@ -26,6 +26,17 @@ export class QueueCountsDto {
   failed: number;
 }
 
+export class HandlerOrderingDto {
+  @ApiProperty({ example: 'data.subscription_id', description: 'The dotted path, or `function` (with its name).' })
+  orderBy: string;
+
+  @ApiProperty({ enum: ['block', 'skip'] })
+  onDead: 'block' | 'skip';
+
+  @ApiProperty({ enum: ['refuse', 'unordered'] })
+  onMissingKey: 'refuse' | 'unordered';
+}
+
 export class HandlerOptionsDto {
   @ApiProperty({ example: 5 })
   attempts: number;
@@ -55,6 +66,13 @@ export class HandlerOptionsDto {
 
   @ApiProperty({ example: 100, description: 'Events per job.' })
   batchSize: number;
+
+  @ApiProperty({
+    type: HandlerOrderingDto,
+    nullable: true,
+    description: 'Set when the handler runs the deliveries of a key one at a time, in inbox order (`orderBy`).',
+  })
+  ordering: HandlerOrderingDto | null;
 }
 
 export class HandlerDto {
