@@ -117,6 +117,7 @@ describe('quarantine: verified requests whose content is refused are kept (real 
       expect(detail.body).toEqual({
         id: ids[index],
         receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+        source: 'default',
         code,
         reason: expect.stringMatching(says),
         size: Buffer.byteLength(body),
@@ -153,6 +154,7 @@ describe('quarantine: verified requests whose content is refused are kept (real 
         expect(item).toEqual({
           id: expect.any(String),
           receivedAt: expect.any(String),
+          source: expect.any(String),
           code: expect.any(String),
           reason: expect.any(String),
           size: expect.any(Number),
