@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import pg, { type Pool } from 'pg';
+import pg, { type Pool, type PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 
 /** Injection token of the pg Pool behind the app's TypeORM DataSource. */
@@ -15,10 +15,29 @@ export function pgPool(dataSource: DataSource): Pool {
   return (dataSource.driver as unknown as { master: Pool }).master;
 }
 
+const ignoreClientError = () => undefined;
+
+/**
+ * Every client of the pool keeps an 'error' listener of its own. pg-pool listens only while a
+ * client is idle or inside one of its `pool.query` calls, and a client can emit 'error' between
+ * the two (seen when Postgres dies while `pool.query` hands a released client to the next waiting
+ * query): with no listener, that crashes the process. The error itself still reaches the query
+ * that was running, and a dead client is still removed by the pool.
+ */
+export function guardClientErrors(pool: Pool): Pool {
+  const guard = (client: PoolClient) => {
+    if (!client.listeners('error').includes(ignoreClientError)) client.on('error', ignoreClientError);
+  };
+  pool.on('connect', guard);
+  // Clients the pool opened before this (TypeORM's connection check) get it too.
+  for (const client of (pool as unknown as { _clients?: PoolClient[] })._clients ?? []) guard(client);
+  return pool;
+}
+
 /** Provides PG_POOL; inject it with `@Inject(PG_POOL) pool: Pool`. */
 export const pgPoolProvider: Provider = {
   provide: PG_POOL,
-  useFactory: (dataSource: DataSource) => pgPool(dataSource),
+  useFactory: (dataSource: DataSource) => guardClientErrors(pgPool(dataSource)),
   inject: [getDataSourceToken()],
 };
 
@@ -46,7 +65,7 @@ export const ingressPgPoolProvider: Provider = {
     });
     // An idle connection that dies with the server must not crash the process.
     pool.on('error', () => undefined);
-    return pool;
+    return guardClientErrors(pool);
   },
   inject: [PG_POOL],
 };

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
-import { PG_POOL } from '../../database/pg-pool.js';
+import { guardClientErrors, PG_POOL } from '../../database/pg-pool.js';
 import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../../inbox/webhook-inbox.options.js';
 
 /** How often a worker process asks Postgres whether it is there. */
@@ -43,6 +43,7 @@ export class PostgresAvailability implements OnApplicationBootstrap, OnApplicati
     });
     // An idle probe connection that dies with the server must not crash the process.
     this.probePool.on('error', () => undefined);
+    guardClientErrors(this.probePool);
   }
 
   get available(): boolean {
