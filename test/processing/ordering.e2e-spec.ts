@@ -1,5 +1,6 @@
 import { OutboxRelay } from '../../src/processing/relay/outbox-relay.js';
 import { adminClient, ADMIN_ENV } from '../support/admin-client.js';
+import { freshDatabase, type FreshDatabase } from '../support/infra/fresh-database.js';
 import { startTestApp, uniqueId, untilEventStatus, waitFor, type TestApp } from '../support/test-app.js';
 import {
   failFirst,
@@ -16,14 +17,24 @@ import {
  */
 describe('ordered deliveries', () => {
   let t: TestApp;
+  let database: FreshDatabase;
+  let db: FreshDatabase['db'];
   let admin: ReturnType<typeof adminClient>;
 
   beforeAll(async () => {
-    t = await startTestApp({ extraImports: [OrderingTestHandlersModule], env: ADMIN_ENV });
+    // A database of its own: an ordered delivery waits for every earlier event to be dispatched,
+    // and rows other suites leave behind undispatched on purpose would hold these keys up.
+    database = await freshDatabase('ordering');
+    db = database.db;
+    t = await startTestApp({
+      extraImports: [OrderingTestHandlersModule],
+      env: { ...ADMIN_ENV, DATABASE_URL: database.url },
+    });
     admin = adminClient(t);
   });
   afterAll(async () => {
     await t?.close();
+    await database?.drop();
   });
 
   interface Sent {
@@ -41,7 +52,7 @@ describe('ordered deliveries', () => {
 
   /** Inbox positions (commit order) of these events, by inbox id. */
   const positions = async (events: Sent[]) => {
-    const { rows } = await t.db.query<{ id: string; seq: string }>(
+    const { rows } = await db.query<{ id: string; seq: string }>(
       'SELECT id, seq FROM webhook_events WHERE id = ANY($1::uuid[])',
       [events.map((e) => e.id)],
     );
@@ -55,7 +66,7 @@ describe('ordered deliveries', () => {
 
   const delivery = async (handler: string, event: Sent) =>
     (
-      await t.db.query<{ status: string; skipped_at: Date | null; last_error: string | null; attempts: number }>(
+      await db.query<{ status: string; skipped_at: Date | null; last_error: string | null; attempts: number }>(
         'SELECT status, skipped_at, last_error, attempts FROM webhook_deliveries WHERE event_id = $1 AND handler = $2',
         [event.id, handler],
       )
@@ -87,7 +98,7 @@ describe('ordered deliveries', () => {
         send(i % 3 === 0 ? 'test.ordered_other' : 'test.ordered', keys[i % keys.length], { ms: 5 + (i % 4) * 5 }),
       ),
     );
-    for (const event of events) await untilEventStatus(t.db, event.id, 'processed', 30_000);
+    for (const event of events) await untilEventStatus(db, event.id, 'processed', 30_000);
     await expectInOrder('OrderedHandler', events);
     // Different keys overlapped: ordering is per key, not per handler.
     const runs = runsOf('OrderedHandler', events).sort((a, b) => a.start - b.start);
@@ -102,12 +113,12 @@ describe('ordered deliveries', () => {
     failFirst.set(head.externalId, 1);
     const behind = [await send('test.ordered', slow), await send('test.ordered', slow)];
     const others = [await send('test.ordered', other), await send('test.ordered', other)];
-    for (const event of others) await untilEventStatus(t.db, event.id, 'processed');
+    for (const event of others) await untilEventStatus(db, event.id, 'processed');
     // The other key finished while the head waits for its retry (200 ms): nothing of its key ran after it.
     const firstRetry = (await waitFor(() => runsOf('OrderedHandler', [head]).find((r) => r.attempt === 2)))!;
     const behindRuns = runsOf('OrderedHandler', behind);
     expect(behindRuns.every((r) => r.start >= firstRetry.end)).toBe(true);
-    for (const event of behind) await untilEventStatus(t.db, event.id, 'processed');
+    for (const event of behind) await untilEventStatus(db, event.id, 'processed');
     await expectInOrder('OrderedHandler', [head, ...behind]);
   });
 
@@ -120,8 +131,8 @@ describe('ordered deliveries', () => {
     failing.add(poison2.externalId);
     const after2 = await send('test.ordered', skipped);
 
-    await untilEventStatus(t.db, poison.id, 'failed');
-    await untilEventStatus(t.db, poison2.id, 'failed');
+    await untilEventStatus(db, poison.id, 'failed');
+    await untilEventStatus(db, poison2.id, 'failed');
     const list = await admin.get('/admin/ordering/blocked?handler=OrderedHandler');
     expect(list.status).toBe(200);
     const keys = list.body.handlers[0].keys;
@@ -142,12 +153,12 @@ describe('ordered deliveries', () => {
       10_000,
       'the retried head to fail again',
     );
-    await untilEventStatus(t.db, poison.id, 'failed');
+    await untilEventStatus(db, poison.id, 'failed');
     expect(runsOf('OrderedHandler', waiting)).toEqual([]);
     failing.delete(poison.externalId);
     const retried = await admin.post(`/admin/ordering/OrderedHandler/${encodeURIComponent(blocked)}/retry`);
     expect(retried).toMatchObject({ status: 200, body: { retried: { eventId: poison.id }, queued: true } });
-    for (const event of [poison, ...waiting]) await untilEventStatus(t.db, event.id, 'processed');
+    for (const event of [poison, ...waiting]) await untilEventStatus(db, event.id, 'processed');
     await expectInOrder('OrderedHandler', [poison, ...waiting]);
 
     // Skip: the head stays dead, marked skipped; the next delivery of the key runs.
@@ -156,7 +167,7 @@ describe('ordered deliveries', () => {
       status: 200,
       body: { skipped: { eventId: poison2.id }, next: { eventId: after2.id } },
     });
-    await untilEventStatus(t.db, after2.id, 'processed');
+    await untilEventStatus(db, after2.id, 'processed');
     expect(await delivery('OrderedHandler', poison2)).toMatchObject({ status: 'dead', skipped_at: expect.any(Date) });
     expect(runsOf('OrderedHandler', [poison2])).toHaveLength(2);
 
@@ -177,7 +188,7 @@ describe('ordered deliveries', () => {
     expect(skip.body.message).toMatch(/is running, not dead or retrying/);
     expect((await admin.post(`/admin/ordering/OrderedHandler/${key}/retry`)).status).toBe(409);
     expect((await admin.post(`/admin/ordering/NoSuchHandler/${key}/retry`)).status).toBe(404);
-    await untilEventStatus(t.db, slow.id, 'processed');
+    await untilEventStatus(db, slow.id, 'processed');
   });
 
   it("with onDead: 'skip' a dead head frees its key by itself, and the skip is recorded", async () => {
@@ -185,8 +196,8 @@ describe('ordered deliveries', () => {
     const poison = await send('test.ordered_skip', key);
     failing.add(poison.externalId);
     const next = [await send('test.ordered_skip', key), await send('test.ordered_skip', key)];
-    await untilEventStatus(t.db, poison.id, 'failed');
-    for (const event of next) await untilEventStatus(t.db, event.id, 'processed');
+    await untilEventStatus(db, poison.id, 'failed');
+    for (const event of next) await untilEventStatus(db, event.id, 'processed');
     expect(await delivery('SkippingOrderedHandler', poison)).toMatchObject({
       status: 'dead',
       skipped_at: expect.any(Date),
@@ -199,24 +210,24 @@ describe('ordered deliveries', () => {
   it('puts a replayed event back in its key: it runs before the deliveries still waiting behind it', async () => {
     const key = uniqueId('replay');
     const first = await send('test.ordered', key);
-    await untilEventStatus(t.db, first.id, 'processed');
+    await untilEventStatus(db, first.id, 'processed');
     const poison = await send('test.ordered', key);
     failing.add(poison.externalId);
     const last = await send('test.ordered', key);
-    await untilEventStatus(t.db, poison.id, 'failed');
+    await untilEventStatus(db, poison.id, 'failed');
 
     // The first event replayed: nothing before it holds the key, so it runs again at once, while
     // the last one still waits behind the dead one.
     const replay = await admin.post(`/admin/events/${first.id}/replay?handler=OrderedHandler`);
     expect(replay.body.replayed).toHaveLength(1);
     await waitFor(() => runsOf('OrderedHandler', [first]).length === 2);
-    await untilEventStatus(t.db, first.id, 'processed');
+    await untilEventStatus(db, first.id, 'processed');
     expect(runsOf('OrderedHandler', [last])).toEqual([]);
 
     // The dead one replayed (the usual replay of a failed event) runs first, then the last one.
     failing.delete(poison.externalId);
     expect((await admin.post(`/admin/events/${poison.id}/replay`)).status).toBe(200);
-    await untilEventStatus(t.db, last.id, 'processed');
+    await untilEventStatus(db, last.id, 'processed');
     const [poisonOk] = runsOf('OrderedHandler', [poison]).filter((r) => r.ok);
     const [lastRun] = runsOf('OrderedHandler', [last]);
     expect(lastRun.start).toBeGreaterThanOrEqual(poisonOk.end);
@@ -224,7 +235,7 @@ describe('ordered deliveries', () => {
 
   it('refuses an event without a key at dispatch with a permanent error, unless the handler runs it unordered', async () => {
     const refused = await send('test.ordered', undefined);
-    await untilEventStatus(t.db, refused.id, 'failed');
+    await untilEventStatus(db, refused.id, 'failed');
     expect(await delivery('OrderedHandler', refused)).toMatchObject({
       status: 'dead',
       attempts: 0,
@@ -233,7 +244,7 @@ describe('ordered deliveries', () => {
     expect(runsOf('OrderedHandler', [refused])).toEqual([]);
 
     const loose = await send('test.ordered_skip', undefined);
-    await untilEventStatus(t.db, loose.id, 'processed');
+    await untilEventStatus(db, loose.id, 'processed');
     expect(runsOf('SkippingOrderedHandler', [loose])).toHaveLength(1);
   });
 
@@ -243,24 +254,24 @@ describe('ordered deliveries', () => {
     for (const head of heads) failing.add(head.externalId);
     const behindHeld = await send('test.ordered', held);
     const behindLost = await send('test.ordered', lost);
-    for (const head of heads) await untilEventStatus(t.db, head.id, 'failed');
+    for (const head of heads) await untilEventStatus(db, head.id, 'failed');
     // The lost key's head is skipped as if by an operator whose wake-up job Redis then lost; both
     // waiting deliveries look abandoned to the relay (untouched for minutes, their jobs gone).
-    await t.db.query(`UPDATE webhook_deliveries SET skipped_at = now() WHERE event_id = $1`, [heads[1].id]);
-    await t.db.query(
+    await db.query(`UPDATE webhook_deliveries SET skipped_at = now() WHERE event_id = $1`, [heads[1].id]);
+    await db.query(
       `UPDATE webhook_deliveries SET updated_at = now() - interval '5 minutes', job_id = 'lost-job'
        WHERE event_id = ANY($1::uuid[])`,
       [[behindHeld.id, behindLost.id]],
     );
     await t.app.get(OutboxRelay).tick();
-    await untilEventStatus(t.db, behindLost.id, 'processed');
-    const { rows } = await t.db.query(`SELECT status, job_id FROM webhook_deliveries WHERE event_id = $1`, [
+    await untilEventStatus(db, behindLost.id, 'processed');
+    const { rows } = await db.query(`SELECT status, job_id FROM webhook_deliveries WHERE event_id = $1`, [
       behindHeld.id,
     ]);
     expect(rows).toEqual([{ status: 'pending', job_id: 'lost-job' }]);
     expect(runsOf('OrderedHandler', [behindHeld])).toEqual([]);
     await admin.post(`/admin/ordering/OrderedHandler/${held}/skip`);
-    await untilEventStatus(t.db, behindHeld.id, 'processed');
+    await untilEventStatus(db, behindHeld.id, 'processed');
   });
 
   it('reports blocked keys in the metrics', async () => {
@@ -268,7 +279,7 @@ describe('ordered deliveries', () => {
     const poison = await send('test.ordered', key);
     failing.add(poison.externalId);
     await send('test.ordered', key);
-    await untilEventStatus(t.db, poison.id, 'failed');
+    await untilEventStatus(db, poison.id, 'failed');
     const metrics = await waitFor(async () => {
       const text = await (await fetch(`${t.url}/metrics`)).text();
       return /webhook_inbox_ordering_keys_blocked [1-9]/.test(text) ? text : undefined;
