@@ -177,6 +177,19 @@ describe('ordered deliveries', () => {
       after.body.handlers.flatMap((h: any) => h.keys).filter((k: any) => [blocked, skipped].includes(k.key)),
     ).toEqual([]);
     expect((await admin.post(`/admin/ordering/OrderedHandler/${skipped}/skip`)).status).toBe(404);
+
+    // Both on the audit trail, with the key and what they touched; the refused one too.
+    const audit = await admin.get('/admin/audit?limit=200');
+    const ofKey = (action: string, key: string) =>
+      audit.body.items.filter(
+        (entry: any) =>
+          entry.action === action && entry.params.path?.key === key && entry.params.path?.handler === 'OrderedHandler',
+      );
+    expect(ofKey('ordering.retry', blocked).map((entry: any) => [entry.status, entry.rows])).toEqual([
+      [200, 1],
+      [200, 1],
+    ]);
+    expect(ofKey('ordering.skip', skipped).map((entry: any) => entry.status)).toEqual([404, 200]);
   });
 
   it('refuses to skip or retry a head that is not failing', async () => {
