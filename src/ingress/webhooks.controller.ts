@@ -90,7 +90,7 @@ export class WebhooksController {
     @Body(WebhookEnvelopePipe) envelope: WebhookEnvelope,
   ): Promise<WebhookAckDto> {
     const rawBody = rawBodyOf(request);
-    return this.commit(request, reply, {
+    return this.commit(request, reply, rawBody, {
       source: DEFAULT_SOURCE,
       type: envelope.type,
       externalId: eventIdentity(envelope, request.headers, rawBody),
@@ -139,7 +139,7 @@ export class WebhooksController {
     if ('challenge' in reading) return { challenge: reading.challenge };
     request.webhookEventType = reading.type;
     const rawBody = rawBodyOf(request);
-    return this.commit(request, reply, {
+    return this.commit(request, reply, rawBody, {
       source: source.name,
       type: reading.type,
       externalId: reading.externalId ?? bodyIdentity(rawBody),
@@ -150,9 +150,9 @@ export class WebhooksController {
   private async commit(
     request: RawBodyRequest<FastifyRequest>,
     reply: FastifyReply,
+    rawBody: Buffer,
     event: { source: string; type: string; externalId: string },
   ): Promise<WebhookAckDto> {
-    const rawBody = rawBodyOf(request);
     if (hasUnstorableJsonEscapes(rawBody)) {
       throw new RefusedContentException('unstorable_escape', [
         'body contains \\u0000 or an unpaired surrogate escape, which cannot be stored',

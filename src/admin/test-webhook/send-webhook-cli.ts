@@ -2,9 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { EVENT_TYPE_CHARACTERS, EVENT_TYPE_PATTERN } from '../../shared/event-type.js';
 import { readWebhookSources } from '../../shared/sources/source-environment.js';
-import { sourceRequest } from '../../shared/sources/source-request.js';
 import type { WebhookSource } from '../../shared/sources/webhook-source.js';
-import { envelopeRequest, sendWebhook, signingSecret, testEnvelope, webhookUrl } from './webhook-sender.js';
+import {
+  envelopeRequest,
+  sendWebhook,
+  signingSecret,
+  sourceTestRequest,
+  testEnvelope,
+  webhookUrl,
+} from './webhook-sender.js';
 
 const USAGE = `Sends one signed webhook, like the provider does.
 
@@ -111,11 +117,7 @@ export async function runSendWebhookCli(
   }
   const envelope = { ...extra, ...testEnvelope(type, data, id) };
   const request = source
-    ? {
-        ...sourceRequest(source, envelope, Math.floor(Date.now() / 1000)),
-        webhookId: envelope.id,
-        signed: source.verifier !== 'none',
-      }
+    ? sourceTestRequest(source, envelope)
     : envelopeRequest(envelope, (values.secret as string | undefined) ?? signingSecret(env.WEBHOOK_SECRET));
   try {
     const result = await sendWebhook({ url, request });

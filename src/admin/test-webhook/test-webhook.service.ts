@@ -6,9 +6,15 @@ import { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../../inbox/webhook-inbox.options.js';
 import type { SendTestWebhookDto, TestWebhookResultDto } from './dto/test-webhook.dto.js';
-import { sourceRequest } from '../../shared/sources/source-request.js';
 import type { WebhookSource } from '../../shared/sources/webhook-source.js';
-import { envelopeRequest, sendWebhook, signingSecret, testEnvelope, webhookUrl } from './webhook-sender.js';
+import {
+  envelopeRequest,
+  sendWebhook,
+  signingSecret,
+  sourceTestRequest,
+  testEnvelope,
+  webhookUrl,
+} from './webhook-sender.js';
 
 /**
  * The provider's "send test event" from our side: a signed request over the network to the URL the
@@ -32,11 +38,7 @@ export class TestWebhookService {
     const own = !this.options.publicUrl;
     const url = webhookUrl(this.options.publicUrl ?? this.ownUrl(), source?.name);
     const request = source
-      ? {
-          ...sourceRequest(source, envelope, Math.floor(Date.now() / 1000)),
-          webhookId: envelope.id,
-          signed: source.verifier !== 'none',
-        }
+      ? sourceTestRequest(source, envelope)
       : envelopeRequest(envelope, signingSecret(this.options.signing.secrets.join(' ')));
     let result: TestWebhookResultDto;
     try {

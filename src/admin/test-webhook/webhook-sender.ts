@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import { signWebhook } from '../../shared/signature/standard-webhooks.verifier.js';
+import { sourceRequest } from '../../shared/sources/source-request.js';
+import type { WebhookSource } from '../../shared/sources/webhook-source.js';
 
 export interface TestEnvelope {
   id: string;
@@ -59,6 +61,12 @@ export function envelopeRequest(envelope: TestEnvelope, secret?: string): Outgoi
   const headers: Record<string, string> = { 'webhook-id': webhookId, 'webhook-timestamp': String(timestamp) };
   if (secret) headers['webhook-signature'] = signWebhook(secret, webhookId, timestamp, body);
   return { body, headers, webhookId, signed: Boolean(secret) };
+}
+
+/** A configured source's request for the envelope's event, as that source's sender would make it. */
+export function sourceTestRequest(source: WebhookSource, envelope: TestEnvelope): OutgoingWebhook {
+  const signed = sourceRequest(source, envelope, Math.floor(Date.now() / 1000));
+  return { ...signed, webhookId: envelope.id, signed: source.verifier !== 'none' };
 }
 
 /** Posts the request over the network, as its sender would. */

@@ -194,6 +194,22 @@ const PLAN: Statement = {
   RETURNING id, event_id, handler, job_id`,
 };
 
+/** The claim both starts share: the run takes the due deliveries of $1 (events) for handler $2. */
+const CLAIM_DUE = `
+  SET status = '${STARTED.to}', attempts = d.attempts + 1, claimed_by = $3,
+      first_attempt_at = coalesce(d.first_attempt_at, now()), last_attempt_at = now(),
+      lease_until = now() + $4::int * interval '1 millisecond', updated_at = now()
+  FROM unnest($1::uuid[]) AS k(event_id), webhook_events e
+  WHERE d.event_id = k.event_id AND d.handler = $2 AND e.id = d.event_id
+    AND CASE d.status
+          WHEN 'pending' THEN true
+          WHEN 'retrying' THEN d.next_attempt_at <= now() + interval '1 second'
+          WHEN 'running' THEN d.lease_until < now() OR d.claimed_by = ANY($5::text[])
+          ELSE false
+        END`;
+const STARTED_COLUMNS =
+  'd.id, d.event_id, d.attempts, d.max_attempts, e.type, e.source, e.external_id, e.payload, e.received_at';
+
 // Starts the due deliveries of these events for one run: each becomes `running` under the run's
 // token with a lease, and its attempt is counted now, when it starts (a crash costs the attempts
 // that were running, no more). A delivery another run holds is due only once that run's lease has
@@ -205,18 +221,8 @@ const START: Statement = {
   name: 'webhook-inbox:start-deliveries',
   text: `
   UPDATE webhook_deliveries d
-  SET status = '${STARTED.to}', attempts = d.attempts + 1, claimed_by = $3,
-      first_attempt_at = coalesce(d.first_attempt_at, now()), last_attempt_at = now(),
-      lease_until = now() + $4::int * interval '1 millisecond', updated_at = now()
-  FROM unnest($1::uuid[]) AS k(event_id), webhook_events e
-  WHERE d.event_id = k.event_id AND d.handler = $2 AND e.id = d.event_id
-    AND CASE d.status
-          WHEN 'pending' THEN true
-          WHEN 'retrying' THEN d.next_attempt_at <= now() + interval '1 second'
-          WHEN 'running' THEN d.lease_until < now() OR d.claimed_by = ANY($5::text[])
-          ELSE false
-        END
-  RETURNING d.id, d.event_id, d.attempts, d.max_attempts, e.type, e.source, e.external_id, e.payload, e.received_at`,
+  ${CLAIM_DUE}
+  RETURNING ${STARTED_COLUMNS}`,
 };
 
 // START for an ordered handler: the same claim, only for the heads of their keys (IS_HEAD). The
@@ -237,19 +243,9 @@ const START_ORDERED: Statement = {
   ),
   claimed AS (
     UPDATE webhook_deliveries d
-    SET status = '${STARTED.to}', attempts = d.attempts + 1, claimed_by = $3,
-        first_attempt_at = coalesce(d.first_attempt_at, now()), last_attempt_at = now(),
-        lease_until = now() + $4::int * interval '1 millisecond', updated_at = now()
-    FROM unnest($1::uuid[]) AS k(event_id), webhook_events e
-    WHERE d.event_id = k.event_id AND d.handler = $2 AND e.id = d.event_id
-      AND CASE d.status
-            WHEN 'pending' THEN true
-            WHEN 'retrying' THEN d.next_attempt_at <= now() + interval '1 second'
-            WHEN 'running' THEN d.lease_until < now() OR d.claimed_by = ANY($5::text[])
-            ELSE false
-          END
+    ${CLAIM_DUE}
       AND ${IS_HEAD('d', `coalesce((SELECT first_undispatched FROM frontier), 9223372036854775807)`)}
-    RETURNING d.id, d.event_id, d.attempts, d.max_attempts, e.type, e.source, e.external_id, e.payload, e.received_at
+    RETURNING ${STARTED_COLUMNS}
   )
   SELECT c.*, coalesce(f.first_undispatched, greatest(f.past_unfinished, $6::bigint))::text AS frontier,
          ARRAY(SELECT b.id FROM webhook_events b

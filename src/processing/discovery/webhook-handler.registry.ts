@@ -64,7 +64,8 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set<keyof OnWebhookOptions>([
   'onDead',
   'onMissingKey',
 ]);
-const HANDLER_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
+/** What a handler name may look like (it is part of its queue's name); admin routes check names with it too. */
+export const HANDLER_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
 const isPositiveInt = (value: unknown, max = Number.MAX_SAFE_INTEGER): value is number =>
   Number.isInteger(value) && (value as number) >= 1 && (value as number) <= max;
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsISO8601, IsOptional } from 'class-validator';
+import { queryBoolean } from '../../query-boolean.js';
 
 /**
  * Only finished events can be purged; received/queued ones are still being worked on. Failed
@@ -8,9 +9,6 @@ import { IsBoolean, IsIn, IsISO8601, IsOptional } from 'class-validator';
  */
 export const PURGEABLE_STATUSES = ['processed', 'ignored', 'failed'] as const;
 export type PurgeableStatus = (typeof PURGEABLE_STATUSES)[number];
-
-export const queryBoolean = ({ value }: { value: unknown }) =>
-  value === 'true' ? true : value === 'false' ? false : value;
 
 export class PurgeEventsQueryDto {
   @ApiPropertyOptional({

@@ -1,14 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../../../inbox/lifecycle.js';
-
-const HANDLER_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
+import { HANDLER_NAME_PATTERN } from '../../../processing/discovery/webhook-handler.registry.js';
 
 export class BlockedQueryDto {
   @ApiPropertyOptional({ description: 'Only this handler.', example: 'SubscriptionTimelineHandler' })
   @IsOptional()
   @IsString()
-  @Matches(HANDLER_NAME, { message: 'handler must be a handler name' })
+  @Matches(HANDLER_NAME_PATTERN, { message: 'handler must be a handler name' })
   handler?: string;
 }
 

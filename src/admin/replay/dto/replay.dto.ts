@@ -3,13 +3,12 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../../../inbox/lifecycle.js';
 import { EventFilterDto } from '../../events/dto/event-filter.dto.js';
+import { queryBoolean } from '../../query-boolean.js';
+import { HANDLER_NAME_PATTERN } from '../../../processing/discovery/webhook-handler.registry.js';
 
-const HANDLER_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
 /** "true"/"false" in a query string; anything else stays as is and fails @IsBoolean. */
 /** A bulk replay of more events than this must be confirmed with their count. */
 export const BULK_REPLAY_CONFIRM_ABOVE = 10_000;
-
-const booleanFlag = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 /** Which deliveries of one event run again. */
 export class ReplaySelectionDto {
@@ -20,7 +19,7 @@ export class ReplaySelectionDto {
       'Default: only the dead (failed) ones.',
   })
   @IsOptional()
-  @Transform(booleanFlag)
+  @Transform(queryBoolean)
   @IsBoolean()
   all?: boolean;
 
@@ -30,7 +29,7 @@ export class ReplaySelectionDto {
   })
   @IsOptional()
   @IsString()
-  @Matches(HANDLER_NAME, { message: 'handler must be a handler name' })
+  @Matches(HANDLER_NAME_PATTERN, { message: 'handler must be a handler name' })
   handler?: string;
 }
 
@@ -58,7 +57,7 @@ export class ReplayByFilterDto extends OmitType(EventFilterDto, ['status'] as co
   @ApiPropertyOptional({ example: 'SubscriptionRefundHandler' })
   @IsOptional()
   @IsString()
-  @Matches(HANDLER_NAME, { message: 'handler must be a handler name' })
+  @Matches(HANDLER_NAME_PATTERN, { message: 'handler must be a handler name' })
   handler?: string;
 
   @ApiPropertyOptional({
