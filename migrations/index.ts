@@ -10,6 +10,7 @@ import { AdminAuditLog1764491800000 } from './1764491800000-admin-audit-log.js';
 import { OrderedDeliveries1764492000000 } from './1764492000000-ordered-deliveries.js';
 import { SubscriptionTimeline1764492100000 } from './1764492100000-subscription-timeline.js';
 import { RejectionSource1764492500000 } from './1764492500000-rejection-source.js';
+import { AlertState1764493000000 } from './1764493000000-alert-state.js';
 
 export const migrations = [
   InboxSchema1764489600000,
@@ -22,4 +23,5 @@ export const migrations = [
   OrderedDeliveries1764492000000,
   SubscriptionTimeline1764492100000,
   RejectionSource1764492500000,
+  AlertState1764493000000,
 ];

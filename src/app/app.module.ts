@@ -1,11 +1,13 @@
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AdminModule } from '../admin/admin.module.js';
+import { AlertsModule } from '../ops/alerts/alerts.module.js';
 import { HealthModule } from '../ops/health/health.module.js';
 import { LoggingModule } from '../ops/logging/logging.module.js';
 import { MetricsModule } from '../ops/metrics/metrics.module.js';
 import { RetentionModule } from '../ops/retention/retention.module.js';
 import { SubscriptionsModule } from '../subscriptions/subscriptions.module.js';
+import { alertOptions } from './config/alert-settings.js';
 import { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/app-config.module.js';
 import { DatabaseModule } from './database.module.js';
@@ -18,6 +20,7 @@ type Imports = NonNullable<ModuleMetadata['imports']>;
 export class AppModule {
   /** `extraImports`: more feature modules (tests and the benchmark add their own handlers this way). */
   static register(config: AppConfig, extraImports: Imports = []): DynamicModule {
+    const alerts = alertOptions(config);
     return {
       module: AppModule,
       imports: [
@@ -55,6 +58,8 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         RetentionModule,
+        // Only when ALERT_WEBHOOK_URL is set: otherwise nothing listens, counts or polls for alerts.
+        ...(alerts ? [AlertsModule.forRoot(alerts)] : []),
         AdminModule.forRootAsync({
           inject: [AppConfig],
           useFactory: (cfg: AppConfig) => ({

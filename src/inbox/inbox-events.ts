@@ -11,6 +11,8 @@ export const InboxEvents = {
   webhookReceived: 'webhook.received',
   /** A verified request's content was refused (400) and the request kept in the quarantine. */
   webhookQuarantined: 'webhook.quarantined',
+  /** A POST /webhooks was refused for its signature (401, or 429 once its address failed too often). */
+  signatureRefused: 'webhook.signature_refused',
   /** One handler attempt on one event ended. */
   deliveryAttempted: 'delivery.attempted',
   /** A delivery used up its attempts or failed permanently. */
@@ -34,6 +36,13 @@ export interface WebhookQuarantinedEvent {
   id: string;
   /** Why the content was refused. */
   code: RejectionCode;
+}
+
+export interface SignatureRefusedEvent {
+  /** `default` for POST /webhooks, else the source's name. */
+  source: string;
+  /** Which check failed (missing, stale, mismatch, …), as the 401's `check` says. */
+  check: string | undefined;
 }
 
 export interface DeliveryAttemptedEvent {

@@ -6,15 +6,19 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   UnauthorizedException,
 } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { RawBodyRequest } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FailureThrottle } from '../shared/failure-throttle.js';
+import { InboxEvents, type SignatureRefusedEvent } from '../inbox/inbox-events.js';
 import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
 import { StandardWebhooksVerifier, WebhookSignatureError } from '../shared/signature/standard-webhooks.verifier.js';
 import { rawBodyOf } from './body/raw-json-body.js';
 import { WebhookSources } from './sources/webhook-sources.js';
+import { DEFAULT_SOURCE } from '../shared/sources/webhook-source.js';
 
 const header = (request: FastifyRequest, name: string): string | undefined => {
   const value = request.headers[name];
@@ -40,6 +44,7 @@ export class WebhookSignatureGuard implements CanActivate {
   constructor(
     @Inject(WEBHOOK_INBOX_OPTIONS) options: WebhookInboxOptions,
     private readonly sources: WebhookSources,
+    @Optional() private readonly lifecycle?: EventEmitter2,
   ) {
     const { keys, toleranceSeconds, failureLimit, failureWindowSeconds } = options.signing;
     if (keys.length > 0) this.verifier = new StandardWebhooksVerifier(keys, toleranceSeconds);
@@ -67,6 +72,10 @@ export class WebhookSignatureGuard implements CanActivate {
       return true;
     } catch (error) {
       if (!(error instanceof WebhookSignatureError)) throw error;
+      this.lifecycle?.emit(InboxEvents.signatureRefused, {
+        source: sourceName ?? DEFAULT_SOURCE,
+        check: error.check,
+      } satisfies SignatureRefusedEvent);
       const retryAfter = this.throttle.recordFailure(request.ip);
       if (retryAfter > 0) {
         context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(retryAfter));

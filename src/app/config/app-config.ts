@@ -4,6 +4,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -215,6 +216,62 @@ export class AppConfig {
   @Max(3650)
   RETENTION_DAYS = 30;
 
+  /** Operational alerts go here (Standard Webhooks, or Slack with ALERT_FORMAT=slack); none when unset. */
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s):// URL' })
+  ALERT_WEBHOOK_URL?: string = undefined;
+
+  /** The whsec_ secret alert messages are signed with (ALERT_FORMAT=standard). */
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @IsString()
+  ALERT_WEBHOOK_SECRET?: string = undefined;
+
+  @IsIn(['standard', 'slack'])
+  ALERT_FORMAT: 'standard' | 'slack' = 'standard';
+
+  /** How often each replica checks the alert conditions. */
+  @Matches(DURATION, { message: 'must be a number and a unit (ms, s, m, h or d), e.g. 15s' })
+  ALERT_CHECK_INTERVAL = '15s';
+
+  /** handler.failing: the share of a handler's attempts in ALERT_HANDLER_WINDOW that failed… */
+  @Type(() => Number)
+  @IsNumber({}, { message: 'must be a number from 0.01 to 1' })
+  @Min(0.01, { message: 'must be a number from 0.01 to 1' })
+  @Max(1, { message: 'must be a number from 0.01 to 1' })
+  ALERT_HANDLER_FAILURE_RATIO = 0.5;
+
+  /** …once the handler made at least this many attempts in the window. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  ALERT_HANDLER_MIN_ATTEMPTS = 10;
+
+  @Matches(DURATION, { message: 'must be a number and a unit (ms, s, m, h or d), e.g. 5m' })
+  ALERT_HANDLER_WINDOW = '5m';
+
+  /** backlog.stale: the oldest unfinished event is at least this old. */
+  @Matches(DURATION, { message: 'must be a number and a unit (ms, s, m, h or d), e.g. 5m' })
+  ALERT_BACKLOG_STALE_AFTER = '5m';
+
+  /** signature.failures: this many refusals for a bad signature (every replica together) in ALERT_SIGNATURE_WINDOW. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000_000)
+  ALERT_SIGNATURE_FAILURES = 20;
+
+  @Matches(DURATION, { message: 'must be a number and a unit (ms, s, m, h or d), e.g. 5m' })
+  ALERT_SIGNATURE_WINDOW = '5m';
+
+  /** source.silent: no event from a source for this long; unset, never. */
+  @IsOptional()
+  @Transform(blankToUndefined)
+  @Matches(DURATION, { message: 'must be a number and a unit (ms, s, m, h or d), e.g. 6h' })
+  ALERT_SOURCE_SILENT_AFTER?: string = undefined;
+
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
   }
@@ -230,6 +287,19 @@ export class AppConfig {
   get runsWorkers(): boolean {
     return this.APP_ROLE !== 'api';
   }
+
+  /** A duration setting (ALERT_*, PURGE_MIN_AGE) in milliseconds. */
+  durationMs(
+    setting:
+      | 'ALERT_CHECK_INTERVAL'
+      | 'ALERT_HANDLER_WINDOW'
+      | 'ALERT_BACKLOG_STALE_AFTER'
+      | 'ALERT_SIGNATURE_WINDOW'
+      | 'ALERT_SOURCE_SILENT_AFTER',
+  ): number | undefined {
+    const value = this[setting];
+    return value === undefined ? undefined : durationMs(value);
+  }
 }
 
 export class ConfigError extends Error {
@@ -240,7 +310,13 @@ export class ConfigError extends Error {
 }
 
 /** Settings whose value is never printed, even when it is wrong. */
-const SECRET_SETTINGS: ReadonlySet<string> = new Set(['ADMIN_API_KEYS', 'WEBHOOK_SECRET']);
+// A Slack webhook URL is itself a credential.
+const SECRET_SETTINGS: ReadonlySet<string> = new Set([
+  'ADMIN_API_KEYS',
+  'WEBHOOK_SECRET',
+  'ALERT_WEBHOOK_URL',
+  'ALERT_WEBHOOK_SECRET',
+]);
 /** Settings that are URLs: printed with their password hidden. */
 const URL_SETTINGS: ReadonlySet<string> = new Set(['DATABASE_URL', 'REDIS_URL']);
 
@@ -279,7 +355,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (config.TLS_KEY_FILE && !config.TLS_CERT_FILE)
     problems.push('TLS_CERT_FILE: must be set together with TLS_KEY_FILE');
   if (!config.HOST) config.HOST = config.isProduction ? '0.0.0.0' : '127.0.0.1';
-  problems.push(...webhookSecretProblems(config), ...adminKeyProblems(config));
+  problems.push(...webhookSecretProblems(config), ...adminKeyProblems(config), ...alertProblems(config));
   const sources = readWebhookSources(env, LOOPBACK.test(config.HOST));
   problems.push(...sources.problems);
   Object.defineProperty(config, 'webhookSources', { value: sources.sources, enumerable: false });
@@ -331,6 +407,46 @@ function webhookSecretProblems(config: AppConfig): string[] {
   } catch (error) {
     return [`WEBHOOK_SECRET: ${(error as Error).message.replace(/^WEBHOOK_SECRET /, '')}`];
   }
+}
+
+const MIN_ALERT_WINDOW_MS = 10_000;
+
+/** Alert settings that are fine one by one but not together (only when alerts are on). */
+function alertProblems(config: AppConfig): string[] {
+  const problems: string[] = [];
+  const at = (setting: Parameters<AppConfig['durationMs']>[0], min: number, why: string) => {
+    const ms = DURATION.test(config[setting] ?? '') ? config.durationMs(setting) : undefined;
+    if (ms !== undefined && ms < min) problems.push(`${setting}=${JSON.stringify(config[setting])}: ${why}`);
+  };
+  at('ALERT_CHECK_INTERVAL', 1000, 'must be at least 1s');
+  at('ALERT_HANDLER_WINDOW', MIN_ALERT_WINDOW_MS, 'must be at least 10s (counts are kept in 10 s buckets)');
+  at('ALERT_SIGNATURE_WINDOW', MIN_ALERT_WINDOW_MS, 'must be at least 10s (counts are kept in 10 s buckets)');
+  at('ALERT_BACKLOG_STALE_AFTER', 1000, 'must be at least 1s');
+  at('ALERT_SOURCE_SILENT_AFTER', 60_000, 'must be at least 1m');
+  if (!config.ALERT_WEBHOOK_URL) {
+    if (config.ALERT_WEBHOOK_SECRET)
+      problems.push('ALERT_WEBHOOK_SECRET: set, but ALERT_WEBHOOK_URL is not (no alert would be sent)');
+    return problems;
+  }
+  if (config.ALERT_FORMAT === 'standard') {
+    if (!config.ALERT_WEBHOOK_SECRET) {
+      problems.push(
+        'ALERT_WEBHOOK_SECRET: required with ALERT_WEBHOOK_URL and ALERT_FORMAT=standard (a whsec_ secret the ' +
+          'receiver verifies alerts with; generate one with `echo whsec_$(openssl rand -base64 32)`), or set ALERT_FORMAT=slack',
+      );
+    } else if (/\s/.test(config.ALERT_WEBHOOK_SECRET.trim())) {
+      problems.push('ALERT_WEBHOOK_SECRET: must be one whsec_ secret (no spaces)');
+    } else {
+      try {
+        parseWebhookSecrets(config.ALERT_WEBHOOK_SECRET);
+      } catch (error) {
+        problems.push(
+          `ALERT_WEBHOOK_SECRET: ${(error as Error).message.replace(/^WEBHOOK_SECRET entry #1 of 1 /, '')}`,
+        );
+      }
+    }
+  }
+  return problems;
 }
 
 /** For messages: the URL with its password replaced. */

@@ -22,6 +22,17 @@ export interface StartedDelivery {
   received_at: Date;
 }
 
+export interface DeadDeliveryDetail {
+  delivery_id: string;
+  handler: string;
+  attempts: number;
+  last_error: string | null;
+  event_id: string;
+  external_id: string;
+  type: string;
+  source: string;
+}
+
 /** One delivery to plan. */
 export interface PlannedDelivery {
   eventId: string;
@@ -436,6 +447,9 @@ const CREATE_MISSING = `
 const OF_EVENT = 'SELECT handler, status FROM webhook_deliveries WHERE event_id = $1 ORDER BY handler';
 const COUNTS_BY_HANDLER =
   'SELECT handler, status, count(*)::int AS count FROM webhook_deliveries GROUP BY handler, status';
+const DEAD_DETAIL = `
+  SELECT d.id AS delivery_id, d.handler, d.attempts, d.last_error, e.id AS event_id, e.external_id, e.type, e.source
+  FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE d.id = $1`;
 const DEAD_BY_HANDLER = `SELECT handler, count(*)::int AS count FROM webhook_deliveries WHERE status = 'dead' GROUP BY handler`;
 
 /** The rows a statement returned through TypeORM, whatever the command (it wraps UPDATE results otherwise). */
@@ -695,6 +709,11 @@ export class DeliveryStore {
 
   async deadByHandler(): Promise<{ handler: string; count: number }[]> {
     return (await this.pool.query(DEAD_BY_HANDLER)).rows;
+  }
+
+  /** What an alert about a dead delivery tells: its event and the last error. */
+  async deadDetail(deliveryId: string): Promise<DeadDeliveryDetail | undefined> {
+    return (await this.pool.query<DeadDeliveryDetail>(DEAD_DETAIL, [deliveryId])).rows[0];
   }
 }
 

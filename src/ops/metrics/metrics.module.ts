@@ -9,5 +9,6 @@ import { MetricsController } from './metrics.controller.js';
   imports: [ProcessingModule],
   controllers: [MetricsController],
   providers: [InboxMetrics, InboxStateCollector],
+  exports: [InboxMetrics],
 })
 export class MetricsModule {}
