@@ -73,6 +73,8 @@ describe('alerts (a local receiver as ALERT_WEBHOOK_URL)', () => {
   const alertsOf = (type: string, handler?: string) =>
     verified().filter((alert) => alert.type === type && (handler === undefined || alert.data.handler === handler));
 
+  const nonEmpty = <T>(items: T[]) => (items.length > 0 ? items : undefined);
+
   const send = async (type: string) => {
     const body = JSON.stringify({ id: uniqueId(), type, data: {} });
     const response = await t.post(body, signedHeaders(webhookSecret, body));
@@ -82,13 +84,11 @@ describe('alerts (a local receiver as ALERT_WEBHOOK_URL)', () => {
 
   it('sends one signed delivery.dead per handler until it recovers', async () => {
     const first = await send('alerts.refused');
-    const [dead] = await waitFor(
-      () =>
-        alertsOf('delivery.dead', 'AlertProbeRefusingHandler').length > 0 &&
-        alertsOf('delivery.dead', 'AlertProbeRefusingHandler'),
+    const [dead] = (await waitFor(
+      () => nonEmpty(alertsOf('delivery.dead', 'AlertProbeRefusingHandler')),
       30_000,
       'the delivery.dead alert',
-    );
+    ))!;
     expect(dead.data).toMatchObject({
       conditionKey: 'delivery.dead:AlertProbeRefusingHandler',
       eventId: first,
@@ -135,11 +135,11 @@ describe('alerts (a local receiver as ALERT_WEBHOOK_URL)', () => {
       const response = await t.post(body, { ...signedHeaders(newSecret(), body) });
       expect(response.status).toBe(401);
     }
-    const [alert] = await waitFor(
-      () => alertsOf('signature.failures').length > 0 && alertsOf('signature.failures'),
+    const [alert] = (await waitFor(
+      () => nonEmpty(alertsOf('signature.failures')),
       30_000,
       'the signature.failures alert',
-    );
+    ))!;
     expect(alert.data).toMatchObject({ threshold: 3, windowSeconds: 60 });
     expect(alert.data.failures).toBeGreaterThanOrEqual(3);
     expect(refuseNextSignatureAlert).toBe(false);

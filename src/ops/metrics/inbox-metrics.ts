@@ -4,6 +4,7 @@ import {
   InboxEvents,
   type DeliveryAttemptedEvent,
   type DeliveryDeadEvent,
+  type SignatureRefusedEvent,
   type WebhookQuarantinedEvent,
   type WebhookReceivedEvent,
 } from '../../inbox/inbox-events.js';
@@ -35,6 +36,13 @@ export class InboxMetrics {
       'by reason (invalid_json, json_too_deep, json_too_many_keys, json_too_many_array_items, forbidden_key, ' +
       'invalid_envelope, unstorable_escape, unstorable_value).',
     labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly signatureFailures = new Counter({
+    name: 'webhook_inbox_signature_failures_total',
+    help: 'Webhook requests refused for their signature (401, or 429 for an address that failed too often), by source.',
+    labelNames: ['source'] as const,
     registers: [this.registry],
   });
 
@@ -74,6 +82,11 @@ export class InboxMetrics {
   @OnEvent(InboxEvents.webhookQuarantined)
   onWebhookQuarantined({ code }: WebhookQuarantinedEvent): void {
     this.quarantined.inc({ reason: code });
+  }
+
+  @OnEvent(InboxEvents.signatureRefused)
+  onSignatureRefused({ source }: SignatureRefusedEvent): void {
+    this.signatureFailures.inc({ source });
   }
 
   @OnEvent(InboxEvents.deliveryAttempted)
