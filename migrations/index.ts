@@ -11,6 +11,7 @@ import { OrderedDeliveries1764492000000 } from './1764492000000-ordered-deliveri
 import { SubscriptionTimeline1764492100000 } from './1764492100000-subscription-timeline.js';
 import { RejectionSource1764492500000 } from './1764492500000-rejection-source.js';
 import { AlertState1764493000000 } from './1764493000000-alert-state.js';
+import { EventTraceParent1764493100000 } from './1764493100000-event-trace-parent.js';
 
 export const migrations = [
   InboxSchema1764489600000,
@@ -24,4 +25,5 @@ export const migrations = [
   SubscriptionTimeline1764492100000,
   RejectionSource1764492500000,
   AlertState1764493000000,
+  EventTraceParent1764493100000,
 ];

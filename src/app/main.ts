@@ -1,11 +1,16 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
-import { createApp } from './app.factory.js';
-import { AppConfig, ConfigError } from './config/app-config.js';
-import { readAppConfig } from './config/app-config.module.js';
-import { preflight } from './preflight.js';
+import type { AppConfig } from './config/app-config.js';
+import { startTracing, stopTracing } from './tracing.js';
 
 async function main(): Promise<void> {
+  // Before anything that loads pg or ioredis, so that tracing (when configured) can instrument
+  // them: the app is imported only once the SDK runs.
+  await startTracing();
+  const { ConfigError } = await import('./config/app-config.js');
+  const { readAppConfig } = await import('./config/app-config.module.js');
+  const { preflight } = await import('./preflight.js');
+  const { createApp } = await import('./app.factory.js');
   let config: AppConfig;
   try {
     config = await readAppConfig();
@@ -44,7 +49,8 @@ function stopGracefullyOnSignals(app: INestApplication, config: AppConfig): void
       process.exit(1);
     }, config.SHUTDOWN_GRACE_MS + 10_000).unref();
     app.close().then(
-      () => process.exit(0),
+      // The last spans (the shutdown's own) are exported before the process goes.
+      () => stopTracing().then(() => process.exit(0)),
       (error: Error) => {
         console.error(`shutdown failed: ${error.message}`);
         process.exit(1);

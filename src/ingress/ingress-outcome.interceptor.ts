@@ -29,11 +29,11 @@ export class IngressOutcomeInterceptor implements NestInterceptor {
       } satisfies WebhookReceivedEvent);
     return (next.handle() as Observable<WebhookAckDto>).pipe(
       tap({
-        next: (ack) => publish(ack.duplicate ? 'duplicate' : 'accepted', typeOf(request)),
+        next: (ack) => publish(ack.duplicate ? 'duplicate' : 'accepted', eventTypeOf(request)),
         error: (error: unknown) => {
           if (error instanceof InvalidEnvelopeException) return publish('rejected', undefined);
           const status = error instanceof HttpException ? error.getStatus() : 500;
-          publish(status < 500 ? 'rejected' : 'unavailable', typeOf(request));
+          publish(status < 500 ? 'rejected' : 'unavailable', eventTypeOf(request));
         },
       }),
     );
@@ -41,7 +41,7 @@ export class IngressOutcomeInterceptor implements NestInterceptor {
 }
 
 /** The type the route read (a source's may come from a header), else the envelope's. */
-const typeOf = (request: FastifyRequest): string | undefined => {
+export const eventTypeOf = (request: FastifyRequest): string | undefined => {
   if (request.webhookEventType !== undefined) return request.webhookEventType;
   const type = (request.body as { type?: unknown } | null)?.type;
   return typeof type === 'string' ? type : undefined;

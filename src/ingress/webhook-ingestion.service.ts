@@ -5,6 +5,7 @@ import { InboxEvents, type WebhookQuarantinedEvent } from '../inbox/inbox-events
 import { RejectionStore } from '../inbox/store/rejection.store.js';
 import { WEBHOOK_INBOX_OPTIONS, type WebhookInboxOptions } from '../inbox/webhook-inbox.options.js';
 import { withTimeout } from '../shared/time-limits.js';
+import { currentTraceParent } from '../shared/tracing.js';
 import { WebhookEnvelope } from './envelope/webhook-envelope.js';
 import { EventEnqueuer } from './event-enqueuer.js';
 import { EventWriter, WriteResult } from './event-writer.js';
@@ -80,6 +81,7 @@ export class WebhookIngestionService {
       type: incoming.type,
       payloadJson: incoming.rawBodyText ?? incoming.rawBody.toString('utf8'),
       headers: keptHeaders(incoming.headers, incoming.remoteAddress),
+      traceParent: currentTraceParent(),
     });
     const result = await withTimeout(write, this.ackTimeoutMs, 'committing the event');
     if (!result.duplicate) this.enqueuer.enqueue(result.id);

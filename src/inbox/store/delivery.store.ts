@@ -20,6 +20,8 @@ export interface StartedDelivery {
   external_id: string;
   payload: Record<string, unknown>;
   received_at: Date;
+  /** The W3C traceparent the event was received under (null when tracing was off). */
+  trace_parent: string | null;
 }
 
 export interface DeadDeliveryDetail {
@@ -219,7 +221,7 @@ const CLAIM_DUE = `
           ELSE false
         END`;
 const STARTED_COLUMNS =
-  'd.id, d.event_id, d.attempts, d.max_attempts, e.type, e.source, e.external_id, e.payload, e.received_at';
+  'd.id, d.event_id, d.attempts, d.max_attempts, e.type, e.source, e.external_id, e.payload, e.received_at, e.trace_parent';
 
 // Starts the due deliveries of these events for one run: each becomes `running` under the run's
 // token with a lease, and its attempt is counted now, when it starts (a crash costs the attempts

@@ -19,6 +19,8 @@ export interface NewEvent {
   type: string;
   payloadJson: string;
   headers: Record<string, string>;
+  /** W3C traceparent of the span that received it; null when tracing is off. */
+  traceParent?: string | null;
 }
 
 export interface StoredEventKey {
@@ -53,12 +55,12 @@ const INSERT_BATCH: Statement = {
   name: 'webhook-inbox:write-events',
   text: `
   WITH incoming AS MATERIALIZED (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[])
-      AS i(source, external_id, type, payload, headers)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::text[])
+      AS i(source, external_id, type, payload, headers, trace_parent)
   ),
   inserted AS (
-    INSERT INTO webhook_events (source, external_id, type, payload, headers)
-    SELECT source, external_id, type, payload, headers FROM incoming
+    INSERT INTO webhook_events (source, external_id, type, payload, headers, trace_parent)
+    SELECT source, external_id, type, payload, headers, trace_parent FROM incoming
     -- Positions (seq) are taken under a lock held until this statement commits, so they are in
     -- commit order across writers and replicas: ordered deliveries rely on it (see the claim in
     -- delivery.store.ts). The uncorrelated subquery is evaluated once, before the first row.
@@ -98,7 +100,7 @@ const WAITING_EVENTS: Statement = {
   name: 'webhook-inbox:waiting-events',
   text: `
   SELECT e.id, e.type, e.seq, CASE WHEN $2::boolean THEN e.payload END AS payload,
-         e.external_id, e.source
+         e.external_id, e.source, e.trace_parent
   FROM unnest($1::uuid[]) AS k(id)
   JOIN webhook_events e ON e.id = k.id
   WHERE ${statusIn('e.status', ['received', 'queued'])}`,
@@ -213,6 +215,7 @@ export interface WaitingEvent {
   payload: Record<string, unknown> | null;
   external_id: string;
   source: string;
+  trace_parent: string | null;
 }
 
 /** A position in the queued backlog, walked in (received_at, id) order. */
@@ -240,6 +243,7 @@ export class EventStore {
         events.map((e) => e.type),
         events.map((e) => e.payloadJson),
         events.map((e) => JSON.stringify(e.headers)),
+        events.map((e) => e.traceParent ?? null),
       ],
     });
     return rows;

@@ -1,6 +1,16 @@
 import { Module, RequestMethod } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { trace } from '@opentelemetry/api';
 import { LoggerModule } from 'nestjs-pino';
+import { tracingEnabled } from '../../shared/tracing.js';
+
+/** A line written while a span is active carries its ids, so logs and traces join on trace_id. */
+function traceIds(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId };
+}
 
 /**
  * Structured JSON logs (pino), pretty-printed in development. POST /webhooks is left out of the
@@ -17,6 +27,8 @@ import { LoggerModule } from 'nestjs-pino';
         pinoHttp: {
           level: config.get<string>('LOG_LEVEL', 'info'),
           autoLogging: false,
+          // Only with tracing on: otherwise no line pays for the lookup.
+          mixin: tracingEnabled() ? traceIds : undefined,
           redact: ['req.headers.authorization', 'req.headers["webhook-signature"]'],
           transport:
             config.get<string>('NODE_ENV') === 'development'

@@ -2,7 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InboxEvents, type DeliveryDeadEvent } from '../../inbox/inbox-events.js';
 import { DeliveryStore, type DeliveryPlan, type PlannedRow } from '../../inbox/store/delivery.store.js';
-import { EventStore } from '../../inbox/store/event.store.js';
+import { EventStore, type WaitingEvent } from '../../inbox/store/event.store.js';
+import { ROOT_CONTEXT, SpanKind, type SpanOptions } from '@opentelemetry/api';
+import { contextOf, inSpan, linksTo, TraceAttributes, tracingEnabled } from '../../shared/tracing.js';
 import { DEFAULT_SOURCE } from '../../shared/sources/webhook-source.js';
 import { SourceData } from '../delivery/source-data.js';
 import { EventTypePolicy } from '../event-types/event-type-policy.js';
@@ -29,6 +31,22 @@ export class WebhookDispatchProcessor {
     const ordered = this.registry.all().some((handler) => handler.ordering);
     const events = await this.events.waitingForDispatch(eventIds, ordered);
     if (events.length === 0) return;
+    if (!tracingEnabled()) return this.dispatch(events);
+    // One job carries many events, each from its own trace: the span continues the trace of a
+    // lone event and links to every event's.
+    const options: SpanOptions = {
+      kind: SpanKind.CONSUMER,
+      links: linksTo(events.map((event) => event.trace_parent)),
+      attributes: {
+        [TraceAttributes.eventCount]: events.length,
+        ...(events.length === 1 ? { [TraceAttributes.eventId]: events[0].id } : {}),
+      },
+    };
+    const parent = events.length === 1 ? contextOf(events[0].trace_parent) : ROOT_CONTEXT;
+    await inSpan('webhook.dispatch', options, parent, () => this.dispatch(events));
+  }
+
+  private async dispatch(events: WaitingEvent[]): Promise<void> {
     const plan: DeliveryPlan = { ignoredEventIds: [], handledEventIds: [], deliveries: [] };
     const byHandler = new Map<RegisteredHandler, string[]>();
     // An ordered handler's key for each event; refused events get a dead delivery and no job.
