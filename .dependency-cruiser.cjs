@@ -1,5 +1,5 @@
 // Layer rules for src/: each folder imports only the folders below it (docs/architecture.md).
-//   app → admin | ops → ingress | processing → inbox → database → shared
+//   app → admin | ops → ingress | processing → inbox → database → shared   (testing → processing, for specs)
 // The example feature (src/subscriptions) sees only the public handler API.
 /** @type {import('dependency-cruiser').IConfiguration} */
 const layers = {
@@ -10,6 +10,8 @@ const layers = {
   processing: ['shared', 'database', 'inbox'],
   admin: ['shared', 'database', 'inbox', 'processing'],
   ops: ['shared', 'database', 'inbox', 'processing'],
+  // The handler author's testing kit: used by specs only, never by the service.
+  testing: ['shared', 'database', 'inbox', 'processing'],
 };
 
 const upward = Object.entries(layers).map(([layer, allowed]) => ({
@@ -41,6 +43,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/subscriptions/' },
       to: { path: '^src/', pathNot: ['^src/subscriptions/', '^src/processing/api/'] },
+    },
+    {
+      name: 'only-specs-use-the-testing-kit',
+      comment: 'src/testing runs handlers in unit tests; the service itself never loads it (it is not built).',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/testing/' },
+      to: { path: '^src/testing/' },
     },
     {
       name: 'nothing-imports-app',

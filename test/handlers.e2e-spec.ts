@@ -1,7 +1,8 @@
 import { attemptsOf, deliveriesOf } from './support/inbox-rows.js';
 import type { TestApp } from './support/test-app.js';
 import { startTestApp, uniqueId, untilEventStatus } from './support/test-app.js';
-import { runsOf, TestHandlersModule, TypedData, TypedHandler } from './support/test-handlers.js';
+import { runsOf, TestHandlersModule, TypedHandler } from './support/test-handlers.js';
+import { TypedData } from './support/test-events.js';
 
 describe('handlers (real Postgres + Redis)', () => {
   let t: TestApp;

@@ -11,7 +11,13 @@ export const NOOP_HANDLER_NAME = 'NoopBenchHandler';
 export const handlerRuns = new Map();
 
 export async function noopHandlerModule(distDir) {
-  const { OnWebhook, PermanentWebhookError } = await import(`${distDir}/src/processing/api/index.js`);
+  const { OnWebhook, PermanentWebhookError, WebhookCatalogModule, defineWebhookEvents } = await import(
+    `${distDir}/src/processing/api/index.js`
+  );
+  // The app's catalog names the example feature's types; the bench's own go in a catalog of their own.
+  const BenchEvents = defineWebhookEvents(
+    Object.fromEntries([...BENCH_EVENT_TYPES, ...Object.values(ORDERING_EVENT_TYPES)].map((type) => [type, null])),
+  );
 
   class NoopBenchHandler {
     handle(event) {
@@ -51,7 +57,10 @@ export async function noopHandlerModule(distDir) {
   })(OrderedBenchHandler);
 
   class NoopHandlerModule {}
-  Module({ providers: [NoopBenchHandler, UnorderedTwinBenchHandler, OrderedBenchHandler] })(NoopHandlerModule);
+  Module({
+    imports: [WebhookCatalogModule.forFeature(BenchEvents)],
+    providers: [NoopBenchHandler, UnorderedTwinBenchHandler, OrderedBenchHandler],
+  })(NoopHandlerModule);
   return NoopHandlerModule;
 }
 

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 /** A subscription as the provider created it, with the totals of its refunds and chargebacks. */
 @Entity({ name: 'subscriptions' })
@@ -19,5 +19,5 @@ export class Subscription {
   @Column({ type: 'bigint', default: 0 }) refundedAmount: string;
   @Column({ type: 'bigint', default: 0 }) chargedBackAmount: string;
   @Column({ type: 'uuid' }) createdByEvent: string;
-  @Column({ type: 'timestamptz', default: () => 'now()' }) updatedAt: Date;
+  @UpdateDateColumn({ type: 'timestamptz' }) updatedAt: Date;
 }

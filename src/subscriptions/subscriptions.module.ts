@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { WebhookCatalogModule } from '../processing/api/index.js';
 import { Chargeback } from './chargeback.entity.js';
 import { SubscriptionChargebackHandler } from './handlers/subscription-chargeback.handler.js';
 import { SubscriptionCreatedHandler } from './handlers/subscription-created.handler.js';
@@ -8,14 +9,19 @@ import { SubscriptionTimelineHandler } from './handlers/subscription-timeline.ha
 import { Refund } from './refund.entity.js';
 import { Subscription } from './subscription.entity.js';
 import { SubscriptionLedger } from './subscription-ledger.service.js';
+import { SubscriptionEvents } from './subscription-events.js';
 import { TimelineEntry } from './timeline-entry.entity.js';
 
 /**
- * The example feature: how we want a team to write theirs. Handlers are ordinary providers with
- * @OnWebhook; listing them here is all it takes for the inbox to find them.
+ * The example feature: how we want a team to write theirs. Its event types and their DTOs are
+ * declared once (SubscriptionEvents); handlers are ordinary providers with @OnWebhook, and listing
+ * them here is all it takes for the inbox to find them.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Subscription, Refund, Chargeback, TimelineEntry])],
+  imports: [
+    TypeOrmModule.forFeature([Subscription, Refund, Chargeback, TimelineEntry]),
+    WebhookCatalogModule.forFeature(SubscriptionEvents),
+  ],
   providers: [
     SubscriptionLedger,
     SubscriptionCreatedHandler,

@@ -97,11 +97,22 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
     });
   });
 
-  it('lists every event type seen or handled, with counts, last seen, handlers and the JSON schema of their DTO', async () => {
+  it('lists every event type seen, catalogued or handled, with counts, last seen, handlers and the JSON schema of its DTO', async () => {
     const { status, body } = await admin.get('/admin/event-types');
     expect(status).toBe(200);
     const order = body.find((t: { type: string }) => t.type === 'admin.order_placed');
-    expect(order).toMatchObject({ subscribed: true, processed: true });
+    const orderSchema = {
+      type: 'object',
+      properties: { order_id: { type: 'string' }, quantity: { type: 'integer', minimum: 1 } },
+      required: ['order_id', 'quantity'],
+    };
+    expect(order).toMatchObject({
+      subscribed: true,
+      processed: true,
+      catalogued: true,
+      dto: 'OrderPlacedData',
+      dataSchema: orderSchema,
+    });
     expect(order.byStatus.processed).toBeGreaterThanOrEqual(1);
     expect(order.total).toBeGreaterThanOrEqual(1);
     expect(Date.now() - Date.parse(order.lastSeenAt)).toBeLessThan(60_000);
@@ -117,11 +128,20 @@ describe('admin: handlers, event types, stats, metrics, docs and the queue dashb
       },
     ]);
     const refund = body.find((t: { type: string }) => t.type === 'subscription_event_refund');
-    expect(refund.handlers[0].dataSchema.properties.currency).toEqual({ type: 'string', pattern: '^[A-Z]{3}$' });
+    expect(refund).toMatchObject({ catalogued: true, dto: 'SubscriptionRefundData' });
+    expect(refund.dataSchema.properties.currency).toEqual({ type: 'string', pattern: '^[A-Z]{3}$' });
+    // The catalog's DTO applies to every handler of the type, the several-type timeline handler too.
+    expect(refund.handlers.map((h: { name: string; dto: string }) => [h.name, h.dto])).toEqual([
+      ['SubscriptionRefundHandler', 'SubscriptionRefundData'],
+      ['SubscriptionTimelineHandler', 'SubscriptionRefundData'],
+    ]);
     // Handled but never seen.
     expect(body.find((t: { type: string }) => t.type === 'admin.never_sent')).toMatchObject({
       total: 0,
       lastSeenAt: null,
+      catalogued: true,
+      dto: null,
+      dataSchema: null,
       subscribed: true,
       processed: true,
       handlers: [{ name: 'NeverSentHandler', dto: null, dataSchema: null }],

@@ -3,7 +3,14 @@ import { sign as githubSign } from '@octokit/webhooks-methods';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { runSendWebhookCli } from '../../src/admin/test-webhook/send-webhook-cli.js';
-import { OnWebhook, type WebhookEvent, type WebhookHandler } from '../../src/processing/api/index.js';
+import {
+  defineWebhookEvents,
+  OnWebhook,
+  WebhookCatalogModule,
+  type CatalogEntries,
+  type WebhookEvent,
+  type WebhookHandler,
+} from '../../src/processing/api/index.js';
 import { ADMIN_ENV, adminClient } from '../support/admin-client.js';
 import { expectErrorShape, request, type RawResponse } from '../support/raw-http.js';
 import { newSecret, signedHeaders } from '../support/signing.js';
@@ -58,7 +65,17 @@ class DefaultInvoicePaid implements WebhookHandler {
   }
 }
 
-@Module({ providers: [StripeInvoicePaid, GithubIssueOpened, ShopifyOrderCreated, DefaultInvoicePaid] })
+// Stripe's events have a catalog of their own; GitHub's and Shopify's stay untyped (no catalog).
+const StripeEvents = defineWebhookEvents({ 'invoice.paid': null }, { source: 'stripe' });
+const DefaultSourceEvents = defineWebhookEvents({ 'invoice.paid': null });
+declare module '../../src/processing/api/index.js' {
+  interface WebhookEventTypes extends CatalogEntries<typeof StripeEvents>, CatalogEntries<typeof DefaultSourceEvents> {}
+}
+
+@Module({
+  imports: [WebhookCatalogModule.forFeature(StripeEvents, DefaultSourceEvents)],
+  providers: [StripeInvoicePaid, GithubIssueOpened, ShopifyOrderCreated, DefaultInvoicePaid],
+})
 class SourceHandlersModule {}
 
 describe('sources: many providers, one inbox (real Postgres + Redis)', () => {

@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
-import { IsInt, IsString, Min } from 'class-validator';
 import { OnWebhook, WebhookEvent, WebhookHandler } from '../../src/processing/api/index.js';
 import { countRun, runsOf as adminRunsOf } from './run-counter.js';
+import { OrderPlacedData, TestEventsCatalog } from './test-events.js';
 
 export { adminRunsOf };
 
@@ -26,11 +26,6 @@ export class SteadyHandler implements WebhookHandler {
   }
 }
 
-export class OrderPlacedData {
-  @IsString() order_id: string;
-  @IsInt() @Min(1) quantity: number;
-}
-
 @Injectable()
 @OnWebhook('admin.order_placed', { dto: OrderPlacedData, timeoutMs: 5000, concurrency: 2 })
 export class OrderPlacedHandler implements WebhookHandler<OrderPlacedData> {
@@ -46,5 +41,8 @@ export class NeverSentHandler implements WebhookHandler {
   handle(): void {}
 }
 
-@Module({ providers: [SwitchableHandler, SteadyHandler, OrderPlacedHandler, NeverSentHandler] })
+@Module({
+  imports: [TestEventsCatalog],
+  providers: [SwitchableHandler, SteadyHandler, OrderPlacedHandler, NeverSentHandler],
+})
 export class AdminTestHandlersModule {}

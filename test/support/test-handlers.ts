@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
-import { IsInt, IsString, Min } from 'class-validator';
 import { OnWebhook, WebhookEvent, WebhookHandler } from '../../src/processing/api/index.js';
 import { countRun } from './run-counter.js';
+import { TypedData, TestEventsCatalog } from './test-events.js';
 
 export { runsOf } from './run-counter.js';
 
@@ -16,8 +16,8 @@ export class OkHandler implements WebhookHandler {
 /** Fails on its first `data.failures` attempts, then succeeds. */
 @Injectable()
 @OnWebhook('test.flaky', { attempts: 4, backoff: { type: 'fixed', delayMs: 50 } })
-export class FlakyHandler implements WebhookHandler<{ failures: number }> {
-  handle(event: WebhookEvent<{ failures: number }>): void {
+export class FlakyHandler implements WebhookHandler<'test.flaky'> {
+  handle(event: WebhookEvent<'test.flaky'>): void {
     const n = countRun('FlakyHandler', event);
     if (n <= event.data.failures) throw new Error(`flaky failure ${n}`);
   }
@@ -41,11 +41,6 @@ export class SplitPartnerHandler implements WebhookHandler {
   }
 }
 
-export class TypedData {
-  @IsString() name: string;
-  @IsInt() @Min(1) quantity: number;
-}
-
 @Injectable()
 @OnWebhook('test.typed', { dto: TypedData, attempts: 5 })
 export class TypedHandler implements WebhookHandler<TypedData> {
@@ -57,5 +52,8 @@ export class TypedHandler implements WebhookHandler<TypedData> {
 }
 
 /** Declared only here, in a test module: proves discovery finds handlers in any module. */
-@Module({ providers: [OkHandler, FlakyHandler, BrokenHandler, SplitPartnerHandler, TypedHandler] })
+@Module({
+  imports: [TestEventsCatalog],
+  providers: [OkHandler, FlakyHandler, BrokenHandler, SplitPartnerHandler, TypedHandler],
+})
 export class TestHandlersModule {}

@@ -71,6 +71,8 @@ export class AdminHandlersService {
       if (!found.lastSeen || row.last_seen > found.lastSeen) found.lastSeen = row.last_seen;
     }
     for (const type of subscriptions.types) entry(type);
+    const catalog = this.registry.catalogOf();
+    for (const type of catalog?.keys() ?? []) entry(type);
     for (const handler of this.registry.all())
       for (const type of handler.types) if (type !== ALL_EVENT_TYPES) entry(type);
 
@@ -79,24 +81,25 @@ export class AdminHandlersService {
       .map(([type, found]) => {
         const handlers = this.registry.handlersFor(type);
         const subscribed = subscriptions.mode === 'all' || subscriptions.types.has(type);
+        const dto = catalog?.get(type) ?? null;
         return {
           type,
+          catalogued: catalog?.has(type) ?? false,
+          dto: dto?.name ?? null,
+          dataSchema: dto ? this.schemaOf(dto) : null,
           total: Object.values(found.byStatus).reduce((sum, n) => sum + n, 0),
           byStatus: found.byStatus,
           lastSeenAt: found.lastSeen ? found.lastSeen.toISOString() : null,
           subscribed,
           processed: subscribed && handlers.length > 0,
-          handlers: handlers.map((handler) => this.describeHandler(handler)),
+          handlers: handlers.map((handler) => this.describeHandler(handler, type)),
         };
       });
   }
 
-  private describeHandler(handler: RegisteredHandler): EventTypeHandlerDto {
-    return {
-      name: handler.name,
-      dto: handler.dto?.name ?? null,
-      dataSchema: handler.dto ? this.schemaOf(handler.dto) : null,
-    };
+  private describeHandler(handler: RegisteredHandler, type: string): EventTypeHandlerDto {
+    const dto = handler.dtoOf(type);
+    return { name: handler.name, dto: dto?.name ?? null, dataSchema: dto ? this.schemaOf(dto) : null };
   }
 
   private schemaOf(dto: Type<object>): Record<string, unknown> {

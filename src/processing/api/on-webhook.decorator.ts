@@ -1,9 +1,11 @@
 import { SetMetadata, Type } from '@nestjs/common';
-import type { WebhookEvent } from './webhook-handler.interface.js';
+import type { DefaultSource, HasWebhookCatalog, WebhookEventType } from './webhook-catalog.js';
+import type { StoredWebhookEvent, WebhookEvent, WebhookHandlerContext } from './webhook-handler.interface.js';
 
 export const ON_WEBHOOK_METADATA = 'webhook-inbox:on-webhook';
 /** Subscribes to every event type. */
 export const ALL_EVENT_TYPES = '*';
+type AllEventTypes = typeof ALL_EVENT_TYPES;
 
 export interface BackoffOptions {
   type: 'exponential' | 'fixed';
@@ -15,7 +17,7 @@ export interface BackoffOptions {
 
 /** What an `orderBy` function sees: the stored event, before any DTO validation. */
 export type OrderingEvent = Pick<
-  WebhookEvent,
+  StoredWebhookEvent,
   'id' | 'externalId' | 'source' | 'type' | 'data' | 'createdAt' | 'payload'
 >;
 
@@ -31,7 +33,10 @@ export interface OnWebhookOptions {
   attempts?: number;
   /** Default: exponential from 1 s, at most 1 h. */
   backoff?: BackoffOptions;
-  /** A class-validator DTO for `data`; a validation failure is permanent (no retries). */
+  /**
+   * A class-validator DTO for `data`; a validation failure is permanent (no retries). With a
+   * catalog (defineWebhookEvents) leave it out: the catalog's DTO of each type applies.
+   */
   dto?: Type<object>;
   /** Run in a transaction that also marks the delivery succeeded; write through `context.manager`. */
   transactional?: boolean;
@@ -66,14 +71,53 @@ export interface OnWebhookMetadata {
 }
 
 /**
+ * What a handler of `TType` from `TSource` must accept: the catalog's event for a catalogued type.
+ * Without a catalog (and for '*') `data` is `never` here, so that any declared shape of it passes,
+ * as it did before catalogs existed.
+ */
+export type SubscribedEvent<TType extends string, TSource extends string = DefaultSource> = TType extends AllEventTypes
+  ? StoredWebhookEvent<never>
+  : HasWebhookCatalog<TSource> extends true
+    ? WebhookEvent<TType, TSource>
+    : StoredWebhookEvent<never, TType>;
+
+/**
+ * A class whose handle() accepts every event its @OnWebhook subscribes to. A property, not a
+ * method signature: TypeScript compares method parameters both ways, which would let a handler of
+ * two types take only one of them.
+ */
+export type WebhookHandlerClass<TEvent> = abstract new (...args: never[]) => {
+  handle: (event: TEvent, context: WebhookHandlerContext) => unknown;
+};
+
+/**
  * Marks a provider class as the handler of one event type, a list of types, or '*' (every type).
  * Metadata only: WebhookHandlerRegistry finds the class at bootstrap and checks it.
  *
+ * With a catalog (defineWebhookEvents), a type outside it does not compile, and neither does a
+ * handle() whose event disagrees with the catalog's DTO for the subscribed type(s).
+ *
  * @example
- * @OnWebhook('subscription_user_create', { dto: SubscriptionCreatedData, transactional: true })
- * export class CreateSubscription implements WebhookHandler<SubscriptionCreatedData> { ... }
+ * @OnWebhook('subscription_event_refund', { transactional: true })
+ * export class RecordRefund implements WebhookHandler<'subscription_event_refund'> { ... }
  */
-export function OnWebhook(types: string | string[], options: OnWebhookOptions = {}): ClassDecorator {
-  const metadata: OnWebhookMetadata = { types: Array.isArray(types) ? [...types] : [types], options: { ...options } };
+export function OnWebhook<const TType extends WebhookEventType | AllEventTypes>(
+  types: TType | readonly TType[],
+  options?: OnWebhookOptions & { source?: DefaultSource },
+): <TClass extends WebhookHandlerClass<SubscribedEvent<TType>>>(target: TClass) => void;
+export function OnWebhook<const TSource extends string, const TType extends WebhookEventType<TSource> | AllEventTypes>(
+  types: TType | readonly TType[],
+  options: OnWebhookOptions & { source: TSource },
+): <TClass extends WebhookHandlerClass<SubscribedEvent<TType, TSource>>>(target: TClass) => void;
+export function OnWebhook(types: string | readonly string[], options: OnWebhookOptions = {}): ClassDecorator {
+  return onWebhookMetadata(types, options);
+}
+
+/** The metadata @OnWebhook sets, without its compile-time checks (for the inbox's own handlers and tests of the registry). */
+export function onWebhookMetadata(types: string | readonly string[], options: OnWebhookOptions = {}): ClassDecorator {
+  const metadata: OnWebhookMetadata = {
+    types: typeof types === 'string' ? [types] : [...types],
+    options: { ...options },
+  };
   return SetMetadata(ON_WEBHOOK_METADATA, metadata);
 }

@@ -1,14 +1,15 @@
 import type { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import type { DefaultSource, WebhookEventData } from './webhook-catalog.js';
 
-/** What a handler receives: the stored event, with `data` validated against the handler's DTO if it names one. */
-export interface WebhookEvent<TData = Record<string, unknown>> {
+/** What a handler receives: the stored event, with `data` validated against its type's DTO. */
+export interface StoredWebhookEvent<TData = Record<string, unknown>, TType extends string = string> {
   /** The inbox's own id for the event (uuid). */
   id: string;
   /** The provider's id (envelope `id`, else `webhook-id` header, else a hash of the body). */
   externalId: string;
   source: string;
-  type: string;
+  type: TType;
   data: TData;
   /** The provider's `created_at`, when it sent one. */
   createdAt?: string;
@@ -16,6 +17,16 @@ export interface WebhookEvent<TData = Record<string, unknown>> {
   /** The whole envelope as received, extra fields included. */
   payload: Record<string, unknown>;
 }
+
+/**
+ * The event a handler receives. Name the catalogued type(s) it handles and `data` follows:
+ * `WebhookEvent<'subscription_event_refund'>` has the refund DTO as `data`; a union of types is a
+ * union of events, narrowed by `event.type`. Without a catalog, pass the shape of `data` instead
+ * (`WebhookEvent<MyData>`), or nothing for untyped data.
+ */
+export type WebhookEvent<T = Record<string, unknown>, TSource extends string = DefaultSource> = T extends string
+  ? StoredWebhookEvent<WebhookEventData<T, TSource>, T>
+  : StoredWebhookEvent<T>;
 
 export interface WebhookHandlerContext {
   deliveryId: string;
@@ -40,8 +51,8 @@ export interface WebhookHandlerContext {
  * Delivery is at least once: a retry after a crash may run `handle` again for the same event, so
  * make the effect idempotent, or declare `transactional: true` and write through `context.manager`.
  */
-export interface WebhookHandler<TData = Record<string, unknown>> {
-  handle(event: WebhookEvent<TData>, context: WebhookHandlerContext): Promise<void> | void;
+export interface WebhookHandler<T = Record<string, unknown>, TSource extends string = DefaultSource> {
+  handle(event: WebhookEvent<T, TSource>, context: WebhookHandlerContext): Promise<void> | void;
 }
 
 /** Throw this (or let DTO validation fail) when retrying cannot help: the delivery goes straight to `dead`. */

@@ -1,8 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { plainToInstance } from 'class-transformer';
-import { validate, ValidationError } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { InboxEvents, type DeliveryAttemptedEvent, type DeliveryDeadEvent } from '../../inbox/inbox-events.js';
 import { DeliveryStore, type AttemptRecord, type StartedDelivery } from '../../inbox/store/delivery.store.js';
@@ -10,12 +8,10 @@ import { EventStore } from '../../inbox/store/event.store.js';
 import type { AttemptOutcome } from '../../inbox/entities/delivery-attempt.entity.js';
 import { DELIVERY_LEASE_MS, DeliveryLeases } from './delivery-leases.js';
 import { RunInterruptedError, type DeliveryRun } from './delivery-run.js';
-import { inFencedTransaction } from './fenced-transaction.js';
 import { HandlerSlots } from './handler-slots.js';
+import { invokeHandler } from './handler-invocation.js';
 import { SourceData } from './source-data.js';
-import { HandlerTimeoutError, untilAborted } from '../../shared/time-limits.js';
 import { handlerJobs, InboxQueues, type HandlerJob } from '../../inbox/inbox-queues.js';
-import { PermanentWebhookError, WebhookEvent, WebhookHandlerContext } from '../api/webhook-handler.interface.js';
 import { backoffDelay, RegisteredHandler } from '../discovery/webhook-handler.registry.js';
 
 interface AttemptResult {
@@ -29,8 +25,6 @@ interface AttemptResult {
 }
 
 const ERROR_MESSAGE_LIMIT = 2000;
-/** How long past its time limit a transactional attempt may stay idle in its transaction before the server ends it. */
-const FENCE_MARGIN_MS = 5000;
 const STACK_LINES = 12;
 const MAX_REMEMBERED_JOBS = 10_000;
 /**
@@ -190,101 +184,56 @@ export class HandlerDeliveryProcessor {
     delivery: StartedDelivery,
     run: DeliveryRun,
   ): Promise<AttemptResult | undefined> {
-    const shutdown = run.shutdown;
     const startedAt = new Date();
-    const done = (outcome: AttemptOutcome, error?: Error, committed = false): AttemptResult => ({
+    const payload = delivery.payload;
+    const result = await invokeHandler(
+      this.dataSource,
+      {
+        handler,
+        event: {
+          id: delivery.event_id,
+          externalId: delivery.external_id,
+          source: delivery.source,
+          type: delivery.type,
+          data: this.sourceData.of(delivery.source, payload),
+          createdAt: typeof payload.created_at === 'string' ? payload.created_at : undefined,
+          receivedAt: delivery.received_at,
+          payload,
+        },
+        deliveryId: delivery.id,
+        attempt: delivery.attempts,
+        maxAttempts: delivery.max_attempts,
+        shutdown: run.shutdown,
+        // The effect and the success mark commit together: a retry after a crash finds `succeeded`.
+        // If another run took the delivery over meanwhile, nothing of this run's commits.
+        beforeCommit: (manager) =>
+          this.deliveries.markSucceeded(
+            manager,
+            delivery.id,
+            run.token,
+            delivery.attempts,
+            Date.now() - startedAt.getTime(),
+          ),
+      },
+      this.logger,
+    );
+    if (result.rolledBack) {
+      this.logger.warn({
+        eventId: delivery.event_id,
+        handler: handler.name,
+        deliveryId: delivery.id,
+        msg: `attempt ${delivery.attempts} rolled back: another run took the delivery over`,
+      });
+      return undefined;
+    }
+    return {
       delivery,
-      outcome,
+      outcome: result.outcome,
       startedAt,
       finishedAt: new Date(),
-      error,
-      committed,
-    });
-
-    // Every line about this delivery carries these fields (pino merges them into the JSON line).
-    const fields = { eventId: delivery.event_id, type: delivery.type, handler: handler.name, deliveryId: delivery.id };
-    const logger = contextLogger(this.logger, fields);
-    const payload = delivery.payload;
-    let data = this.sourceData.of(delivery.source, payload);
-    if (handler.dto) {
-      const instance = plainToInstance(handler.dto, data) as Record<string, unknown>;
-      const errors = await validate(instance, { forbidUnknownValues: false });
-      if (errors.length > 0) {
-        const error = new PermanentWebhookError(`data is invalid: ${flatten(errors).join('; ')}`);
-        logger.warn(`not run, delivery dead: ${error.message}`);
-        return done('invalid', error);
-      }
-      data = instance;
-    }
-    const event: WebhookEvent = {
-      id: delivery.event_id,
-      externalId: delivery.external_id,
-      source: delivery.source,
-      type: delivery.type,
-      data,
-      createdAt: typeof payload.created_at === 'string' ? payload.created_at : undefined,
-      receivedAt: delivery.received_at,
-      payload,
+      error: result.error,
+      committed: result.committed,
     };
-
-    const limit = attemptLimit(handler, shutdown);
-    const signal = limit.signal;
-    const context: Omit<WebhookHandlerContext, 'manager'> = {
-      deliveryId: delivery.id,
-      attempt: delivery.attempts,
-      maxAttempts: delivery.max_attempts,
-      signal,
-      logger,
-    };
-    const aborted = () => toError(signal.reason);
-
-    try {
-      // Started just before the abort: the handler is not called at all.
-      if (shutdown.aborted) throw aborted();
-      if (!handler.transactional) {
-        await untilAborted(
-          Promise.resolve().then(() =>
-            handler.instance.handle(event, { ...context, manager: this.dataSource.manager }),
-          ),
-          signal,
-        );
-        return done('succeeded');
-      }
-      // Fenced: once the attempt ends (timeout, shutdown) no statement of the handler's reaches
-      // the database, so a handler still running after its timeout cannot commit anything.
-      await inFencedTransaction(
-        this.dataSource,
-        signal,
-        async (manager) => {
-          await handler.instance.handle(event, { ...context, manager });
-          // The effect and the success mark commit together: a retry after a crash finds `succeeded`.
-          // If another run took the delivery over meanwhile, nothing of this run's commits.
-          const durationMs = Date.now() - startedAt.getTime();
-          if (!(await this.deliveries.markSucceeded(manager, delivery.id, run.token, delivery.attempts, durationMs))) {
-            throw new DeliveryTakenOverError();
-          }
-        },
-        handler.timeoutMs + FENCE_MARGIN_MS,
-      );
-      return done('succeeded', undefined, true);
-    } catch (caught) {
-      if (caught instanceof DeliveryTakenOverError) {
-        logger.warn(`attempt ${delivery.attempts} rolled back: another run took the delivery over`);
-        return undefined;
-      }
-      const error = signal.aborted ? aborted() : toError(caught);
-      context.logger.warn(`attempt ${delivery.attempts}/${delivery.max_attempts} failed: ${error.message}`);
-      return done(
-        error instanceof HandlerTimeoutError
-          ? 'timed_out'
-          : error instanceof PermanentWebhookError
-            ? 'invalid'
-            : 'failed',
-        error,
-      );
-    } finally {
-      limit.dispose();
-    }
   }
 
   /**
@@ -374,53 +323,3 @@ export class HandlerDeliveryProcessor {
 
 const duration = (result: AttemptResult) => result.finishedAt.getTime() - result.startedAt.getTime();
 const messageOf = (error: Error) => (error.message || error.name).slice(0, ERROR_MESSAGE_LIMIT);
-
-/**
- * The attempt's signal: aborted with a HandlerTimeoutError when the handler's timeout passes, or
- * when the worker shuts down. One controller and one timer per attempt, both released at its end
- * (cheaper on the hot path than AbortSignal.any over a timeout signal).
- */
-function attemptLimit(handler: RegisteredHandler, shutdown: AbortSignal): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const onShutdown = () => controller.abort(new Error('worker is shutting down'));
-  if (shutdown.aborted) onShutdown();
-  else shutdown.addEventListener('abort', onShutdown, { once: true });
-  const timer = setTimeout(
-    () => controller.abort(new HandlerTimeoutError(handler.name, handler.timeoutMs)),
-    handler.timeoutMs,
-  );
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      clearTimeout(timer);
-      shutdown.removeEventListener('abort', onShutdown);
-    },
-  };
-}
-
-/** The run no longer holds the delivery its handler's transaction was about to mark succeeded. */
-class DeliveryTakenOverError extends Error {}
-
-function toError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(`handler threw a non-Error value: ${String(value)}`);
-}
-
-function flatten(errors: ValidationError[], path = ''): string[] {
-  return errors.flatMap((error) => {
-    const property = path ? `${path}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) =>
-      message.startsWith(error.property) ? `${path ? `${path}.` : ''}${message}` : `${property}: ${message}`,
-    );
-    return [...own, ...flatten(error.children ?? [], property)];
-  });
-}
-
-/** A logger whose every line carries the event's fields (merged into the JSON line by pino). */
-function contextLogger(logger: Logger, fields: Record<string, string>): WebhookHandlerContext['logger'] {
-  return {
-    log: (message: unknown) => logger.log({ ...fields, msg: message }),
-    warn: (message: unknown) => logger.warn({ ...fields, msg: message }),
-    error: (message: unknown) => logger.error({ ...fields, msg: message }),
-    debug: (message: unknown) => logger.debug({ ...fields, msg: message }),
-  };
-}

@@ -1,7 +1,13 @@
-import { Injectable, Module, Scope, Type } from '@nestjs/common';
+import { jest } from '@jest/globals';
+import { DynamicModule, Injectable, Logger, Module, Scope, Type } from '@nestjs/common';
+import { IsString } from 'class-validator';
 import { DiscoveryModule } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import { OnWebhook } from '../api/on-webhook.decorator.js';
+// The registry's own checks, including mistakes that the typed @OnWebhook refuses at compile time
+// once a catalog is declared: the untyped form sets the same metadata.
+import { onWebhookMetadata as OnWebhook } from '../api/on-webhook.decorator.js';
+import { defineWebhookEvents } from '../api/webhook-catalog.js';
+import { WebhookCatalogModule } from '../api/webhook-catalog.module.js';
 import type { WebhookHandler } from '../api/webhook-handler.interface.js';
 import { resolveInboxOptions, WEBHOOK_INBOX_OPTIONS } from '../../inbox/webhook-inbox.options.js';
 import { resolveWebhookSource } from '../../shared/sources/webhook-source.js';
@@ -11,10 +17,17 @@ import { backoffDelay, HANDLER_DEFAULTS, WebhookHandlerRegistry } from './webhoo
 const SOURCES = [resolveWebhookSource({ name: 'stripe', verifier: 'stripe', secrets: ['whsec_test'] })];
 
 async function registryWith(...providers: Type<unknown>[]): Promise<WebhookHandlerRegistry> {
+  return registryWithCatalogs([], ...providers);
+}
+
+async function registryWithCatalogs(
+  catalogs: DynamicModule[],
+  ...providers: Type<unknown>[]
+): Promise<WebhookHandlerRegistry> {
   @Module({ providers })
   class HandlersUnderTest {}
   const moduleRef = await Test.createTestingModule({
-    imports: [DiscoveryModule, HandlersUnderTest],
+    imports: [DiscoveryModule, HandlersUnderTest, ...catalogs],
     providers: [
       WebhookHandlerRegistry,
       {
@@ -309,6 +322,131 @@ describe('WebhookHandlerRegistry', () => {
     ];
     it.each(cases)('%s', async (_what, providers, message) => {
       await expect(registryWith(...providers())).rejects.toThrow(message);
+    });
+  });
+});
+
+class PaymentData {
+  @IsString() payment_id: string;
+}
+class RefundData {
+  @IsString() refund_id: string;
+}
+const PaymentEvents = defineWebhookEvents({ 'payment.created': PaymentData, 'payment.refunded': RefundData });
+
+describe('WebhookHandlerRegistry with a catalog', () => {
+  it("validates each type with the catalog's DTO, and names catalogued types without a handler", async () => {
+    @Injectable()
+    @OnWebhook(['payment.created', 'payment.refunded'])
+    class Both {
+      handle() {}
+    }
+    @Injectable()
+    @OnWebhook('*')
+    class Everything {
+      handle() {}
+    }
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const catalog = defineWebhookEvents({ ...PaymentEvents.dtos, 'payment.failed': null });
+      const registry = await registryWithCatalogs([WebhookCatalogModule.forFeature(catalog)], Both);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('without a handler'));
+      expect(warn.mock.calls.flat().join('\n')).toContain('payment.failed');
+      expect(registry.catalogOf()?.get('payment.created')).toBe(PaymentData);
+      warn.mockClear();
+      const full = await registryWithCatalogs([WebhookCatalogModule.forFeature(PaymentEvents)], Both, Everything);
+      expect(warn).not.toHaveBeenCalledWith(expect.stringContaining('without a handler'));
+      const both = full.get('Both')!;
+      expect(both.dtoOf('payment.created')).toBe(PaymentData);
+      expect(both.dtoOf('payment.refunded')).toBe(RefundData);
+      expect(both.dto).toBeUndefined();
+      // A wildcard handler validates catalogued types with their DTO and leaves the others alone.
+      expect(full.get('Everything')!.dtoOf('payment.refunded')).toBe(RefundData);
+      expect(full.get('Everything')!.dtoOf('order.placed')).toBeUndefined();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('merges the catalogs of one source from several modules', async () => {
+    @Injectable()
+    @OnWebhook(['payment.created', 'order.placed'])
+    class Mixed {
+      handle() {}
+    }
+    const orders = defineWebhookEvents({ 'order.placed': null });
+    const registry = await registryWithCatalogs(
+      [WebhookCatalogModule.forFeature(PaymentEvents), WebhookCatalogModule.forFeature(orders)],
+      Mixed,
+    );
+    expect([...registry.catalogOf()!.keys()].sort()).toEqual(['order.placed', 'payment.created', 'payment.refunded']);
+    expect(registry.get('Mixed')!.dtoOf('order.placed')).toBeUndefined();
+  });
+
+  it('leaves a source without a catalog untyped', async () => {
+    @Injectable()
+    @OnWebhook('invoice.paid', { source: 'stripe' })
+    class StripeAnything {
+      handle() {}
+    }
+    const registry = await registryWithCatalogs([WebhookCatalogModule.forFeature(PaymentEvents)], StripeAnything);
+    expect(registry.get('StripeAnything')!.source).toBe('stripe');
+    expect(registry.catalogOf('stripe')).toBeUndefined();
+  });
+
+  describe('fails the boot on mistakes', () => {
+    @Injectable()
+    @OnWebhook('payment.craeted')
+    class Misspelled {
+      handle() {}
+    }
+    @Injectable()
+    @OnWebhook('payment.created', { dto: RefundData })
+    class WrongDto {
+      handle() {}
+    }
+    @Injectable()
+    @OnWebhook('invoice.paid', { source: 'stripe' })
+    class StripeTypo {
+      handle() {}
+    }
+    const cases: [string, DynamicModule[], Type<unknown>[], RegExp][] = [
+      [
+        'a handler of a type outside the catalog',
+        [WebhookCatalogModule.forFeature(PaymentEvents)],
+        [Misspelled],
+        /Misspelled: event type\(s\) payment.craeted are not in the catalog of the default source/,
+      ],
+      [
+        'a dto that disagrees with the catalog',
+        [WebhookCatalogModule.forFeature(PaymentEvents)],
+        [WrongDto],
+        /WrongDto: dto RefundData disagrees with the catalog, which validates payment.created with PaymentData/,
+      ],
+      [
+        "a handler of a type outside its source's catalog",
+        [WebhookCatalogModule.forFeature(defineWebhookEvents({ 'invoice.created': null }, { source: 'stripe' }))],
+        [StripeTypo],
+        /StripeTypo: event type\(s\) invoice.paid are not in the catalog of source stripe/,
+      ],
+      [
+        'a catalog of a source that is not configured',
+        [WebhookCatalogModule.forFeature(defineWebhookEvents({ push: null }, { source: 'gitlab' }))],
+        [],
+        /catalog is registered for "gitlab", which is not a configured source/,
+      ],
+      [
+        'one type catalogued with two DTOs',
+        [
+          WebhookCatalogModule.forFeature(PaymentEvents),
+          WebhookCatalogModule.forFeature(defineWebhookEvents({ 'payment.created': RefundData })),
+        ],
+        [],
+        /payment.created is catalogued twice for the default source, with PaymentData and RefundData/,
+      ],
+    ];
+    it.each(cases)('%s', async (_what, catalogs, providers, message) => {
+      await expect(registryWithCatalogs(catalogs, ...providers)).rejects.toThrow(message);
     });
   });
 });

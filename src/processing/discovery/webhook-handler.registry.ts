@@ -12,6 +12,8 @@ import {
   OnWebhookOptions,
 } from '../api/on-webhook.decorator.js';
 import type { WebhookHandler } from '../api/webhook-handler.interface.js';
+import { WebhookEventCatalog } from '../api/webhook-catalog.js';
+import { INBOX_TEST_EVENT_TYPE } from '../builtin/inbox-test-webhook.handler.js';
 import { pathReader, type HandlerOrdering } from './order-key.js';
 
 export const HANDLER_DEFAULTS = {
@@ -32,7 +34,10 @@ export interface RegisteredHandler {
   instance: WebhookHandler<object>;
   attempts: number;
   backoff: Required<BackoffOptions>;
+  /** The DTO of `data` when one applies to all its types (the option, or the catalog's). */
   dto?: Type<object>;
+  /** The DTO that validates `data` of an event of `type`. */
+  dtoOf(type: string): Type<object> | undefined;
   transactional: boolean;
   timeoutMs: number;
   concurrency: number;
@@ -41,6 +46,14 @@ export interface RegisteredHandler {
   batchSize: number;
   /** Set with `orderBy`: deliveries of a key run one at a time, in inbox order. */
   ordering?: HandlerOrdering;
+}
+
+/** A catalog that cannot be right (an unconfigured source, one type with two DTOs). */
+export class WebhookCatalogError extends Error {
+  constructor(problem: string) {
+    super(`webhook event catalog: ${problem}`);
+    this.name = 'WebhookCatalogError';
+  }
 }
 
 export class WebhookHandlerDefinitionError extends Error {
@@ -82,6 +95,8 @@ export class WebhookHandlerRegistry implements OnModuleInit {
   /** By source, then by type (ALL_EVENT_TYPES for the wildcard handlers). */
   private readonly bySource = new Map<string, Map<string, RegisteredHandler[]>>();
   private readonly sources: ReadonlySet<string>;
+  /** Per source: every catalogued type and its DTO (null: no declared shape). */
+  private readonly catalogs = new Map<string, Map<string, Type<object> | null>>();
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -93,6 +108,9 @@ export class WebhookHandlerRegistry implements OnModuleInit {
 
   onModuleInit(): void {
     for (const wrapper of this.discovery.getProviders()) {
+      if (!wrapper.isAlias && wrapper.instance instanceof WebhookEventCatalog) this.addCatalog(wrapper.instance);
+    }
+    for (const wrapper of this.discovery.getProviders()) {
       const metatype = this.classOf(wrapper);
       if (!metatype) continue;
       const metadata = this.reflector.get<OnWebhookMetadata | undefined>(ON_WEBHOOK_METADATA, metatype);
@@ -102,6 +120,48 @@ export class WebhookHandlerRegistry implements OnModuleInit {
     for (const handler of this.byName.values()) {
       const from = handler.source === DEFAULT_SOURCE ? '' : ` from source ${handler.source}`;
       this.logger.log(`${handler.name} handles ${handler.types.join(', ')}${from}`);
+    }
+    for (const [source, catalog] of this.catalogs) {
+      const unhandled = [...catalog.keys()].filter((type) => this.handlersFor(type, source).length === 0);
+      if (unhandled.length === 0) continue;
+      const from = source === DEFAULT_SOURCE ? '' : ` of source ${source}`;
+      this.logger.warn(
+        `catalogued event types${from} without a handler (stored, then marked ignored): ${unhandled.join(', ')}`,
+      );
+    }
+  }
+
+  /** The catalog of `source` (type → DTO, null for no declared shape); undefined when it has none. */
+  catalogOf(source: string = DEFAULT_SOURCE): ReadonlyMap<string, Type<object> | null> | undefined {
+    return this.catalogs.get(source);
+  }
+
+  /** Catalogs of one source from several modules merge; one type with two different DTOs stops the boot. */
+  private addCatalog(catalog: WebhookEventCatalog): void {
+    const where = catalog.source === DEFAULT_SOURCE ? 'the default source' : `source ${catalog.source}`;
+    if (!this.sources.has(catalog.source)) {
+      throw new WebhookCatalogError(
+        `a catalog is registered for ${JSON.stringify(catalog.source)}, which is not a configured source ` +
+          `(configured: ${[...this.sources].join(', ')})`,
+      );
+    }
+    let merged = this.catalogs.get(catalog.source);
+    if (!merged) this.catalogs.set(catalog.source, (merged = new Map()));
+    for (const type of catalog.types) {
+      if (!EVENT_TYPE_PATTERN.test(type)) {
+        throw new WebhookCatalogError(`event type ${JSON.stringify(type)} in the catalog of ${where} is not valid`);
+      }
+      const dto = catalog.dtos[type] ?? null;
+      if (dto !== null && typeof dto !== 'function') {
+        throw new WebhookCatalogError(`${type} in the catalog of ${where}: the DTO must be a class or null`);
+      }
+      const existing = merged.get(type);
+      if (existing !== undefined && existing !== dto) {
+        throw new WebhookCatalogError(
+          `${type} is catalogued twice for ${where}, with ${existing?.name ?? 'no DTO'} and ${dto?.name ?? 'no DTO'}`,
+        );
+      }
+      merged.set(type, dto);
     }
   }
 
@@ -158,6 +218,19 @@ export class WebhookHandlerRegistry implements OnModuleInit {
         );
       }
     }
+    const catalog = this.catalogs.get(source);
+    if (catalog) {
+      const outside = types.filter(
+        (type) => type !== ALL_EVENT_TYPES && type !== INBOX_TEST_EVENT_TYPE && !catalog.has(type),
+      );
+      if (outside.length) {
+        const where = source === DEFAULT_SOURCE ? 'the default source' : `source ${source}`;
+        throw fail(
+          `event type(s) ${outside.join(', ')} are not in the catalog of ${where}; ` +
+            'add them to its defineWebhookEvents (a misspelled type would never run)',
+        );
+      }
+    }
     const instance = wrapper.instance as WebhookHandler | undefined;
     if (!instance || typeof instance.handle !== 'function') throw fail('has no handle(event, context) method');
 
@@ -175,6 +248,7 @@ export class WebhookHandlerRegistry implements OnModuleInit {
       throw fail('backoff.maxDelayMs must be an integer not below backoff.delayMs');
     }
     if (options.dto !== undefined && typeof options.dto !== 'function') throw fail('dto must be a class');
+    const dtos = this.dtosOf(types, options.dto, catalog, fail);
     const { rateLimit } = options;
     if (rateLimit && !(isPositiveInt(rateLimit.max) && isPositiveInt(rateLimit.durationMs))) {
       throw fail('rateLimit needs positive integers max and durationMs');
@@ -190,12 +264,43 @@ export class WebhookHandlerRegistry implements OnModuleInit {
       instance,
       attempts,
       backoff,
-      dto: options.dto,
+      dto: dtos.shared,
+      dtoOf: dtos.of,
       transactional: options.transactional ?? false,
       timeoutMs,
       concurrency,
       rateLimit,
       batchSize: rateLimit ? 1 : HANDLER_DEFAULTS.batchSize,
+    };
+  }
+
+  /**
+   * Which DTO validates `data` of each type: the catalog's, or the handler's own `dto` where the
+   * type has none. A `dto` that contradicts the catalog stops the boot.
+   */
+  private dtosOf(
+    types: string[],
+    own: Type<object> | undefined,
+    catalog: Map<string, Type<object> | null> | undefined,
+    fail: (problem: string) => WebhookHandlerDefinitionError,
+  ): { shared?: Type<object>; of: (type: string) => Type<object> | undefined } {
+    if (!catalog) return { shared: own, of: () => own };
+    const byType = new Map<string, Type<object> | undefined>();
+    for (const type of types) {
+      const catalogued = type === ALL_EVENT_TYPES ? null : (catalog.get(type) ?? null);
+      if (own && catalogued && catalogued !== own) {
+        throw fail(
+          `dto ${own.name} disagrees with the catalog, which validates ${type} with ${catalogued.name}; ` +
+            'remove the dto option (the catalog applies)',
+        );
+      }
+      byType.set(type, catalogued ?? own);
+    }
+    const distinct = new Set(byType.values());
+    const wildcard = byType.get(ALL_EVENT_TYPES);
+    return {
+      shared: distinct.size === 1 ? [...distinct][0] : undefined,
+      of: (type) => (byType.has(type) ? byType.get(type) : (catalog.get(type) ?? wildcard ?? undefined)),
     };
   }
 

@@ -1,16 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { OnWebhook, WebhookEvent, WebhookHandler, WebhookHandlerContext } from '../../processing/api/index.js';
-import { SubscriptionChargebackData } from '../dto/subscription-chargeback.data.js';
 import { Chargeback } from '../chargeback.entity.js';
 import { SubscriptionLedger } from '../subscription-ledger.service.js';
 
 /** subscription_manual_chargeback → a row in `subscription_chargebacks`, and the charged-back total. */
 @Injectable()
-@OnWebhook('subscription_manual_chargeback', { dto: SubscriptionChargebackData, transactional: true })
-export class SubscriptionChargebackHandler implements WebhookHandler<SubscriptionChargebackData> {
+@OnWebhook('subscription_manual_chargeback', { transactional: true })
+export class SubscriptionChargebackHandler implements WebhookHandler<'subscription_manual_chargeback'> {
   constructor(private readonly ledger: SubscriptionLedger) {}
 
-  async handle(event: WebhookEvent<SubscriptionChargebackData>, { manager }: WebhookHandlerContext): Promise<void> {
+  async handle(
+    event: WebhookEvent<'subscription_manual_chargeback'>,
+    { manager }: WebhookHandlerContext,
+  ): Promise<void> {
     const data = event.data;
     await this.ledger.lock(manager, data.subscription_id);
     await manager

@@ -1,16 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { OnWebhook, WebhookEvent, WebhookHandler, WebhookHandlerContext } from '../../processing/api/index.js';
-import { SubscriptionCreatedData } from '../dto/subscription-created.data.js';
 import { Subscription } from '../subscription.entity.js';
 import { SubscriptionLedger } from '../subscription-ledger.service.js';
 
 /** subscription_user_create → a row in `subscriptions` (refunds that came first are counted in). */
 @Injectable()
-@OnWebhook('subscription_user_create', { dto: SubscriptionCreatedData, transactional: true })
-export class SubscriptionCreatedHandler implements WebhookHandler<SubscriptionCreatedData> {
+@OnWebhook('subscription_user_create', { transactional: true })
+export class SubscriptionCreatedHandler implements WebhookHandler<'subscription_user_create'> {
   constructor(private readonly ledger: SubscriptionLedger) {}
 
-  async handle(event: WebhookEvent<SubscriptionCreatedData>, { manager }: WebhookHandlerContext): Promise<void> {
+  async handle(event: WebhookEvent<'subscription_user_create'>, { manager }: WebhookHandlerContext): Promise<void> {
     const data = event.data;
     await this.ledger.lock(manager, data.subscription_id);
     await manager.getRepository(Subscription).upsert(

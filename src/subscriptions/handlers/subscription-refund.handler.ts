@@ -1,16 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { OnWebhook, WebhookEvent, WebhookHandler, WebhookHandlerContext } from '../../processing/api/index.js';
-import { SubscriptionRefundData } from '../dto/subscription-refund.data.js';
 import { Refund } from '../refund.entity.js';
 import { SubscriptionLedger } from '../subscription-ledger.service.js';
 
 /** subscription_event_refund → a row in `subscription_refunds`, and the subscription's refunded total. */
 @Injectable()
-@OnWebhook('subscription_event_refund', { dto: SubscriptionRefundData, transactional: true })
-export class SubscriptionRefundHandler implements WebhookHandler<SubscriptionRefundData> {
+@OnWebhook('subscription_event_refund', { transactional: true })
+export class SubscriptionRefundHandler implements WebhookHandler<'subscription_event_refund'> {
   constructor(private readonly ledger: SubscriptionLedger) {}
 
-  async handle(event: WebhookEvent<SubscriptionRefundData>, { manager }: WebhookHandlerContext): Promise<void> {
+  async handle(event: WebhookEvent<'subscription_event_refund'>, { manager }: WebhookHandlerContext): Promise<void> {
     const data = event.data;
     await this.ledger.lock(manager, data.subscription_id);
     // The refund id is the provider's: a second event about the same refund changes nothing.

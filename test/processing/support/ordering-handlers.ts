@@ -1,6 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { OnWebhook, type WebhookEvent, type WebhookHandler } from '../../../src/processing/api/index.js';
 import { sleep } from '../../support/wait.js';
+import { TestEventsCatalog } from '../../support/test-events.js';
 
 export interface OrderedRun {
   handler: string;
@@ -75,5 +76,8 @@ export class SkippingOrderedHandler implements WebhookHandler<OrderedData> {
   }
 }
 
-@Module({ providers: [OrderedHandler, SkippingOrderedHandler] })
+@Module({
+  imports: [TestEventsCatalog],
+  providers: [OrderedHandler, SkippingOrderedHandler],
+})
 export class OrderingTestHandlersModule {}

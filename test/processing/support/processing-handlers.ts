@@ -5,6 +5,7 @@ import {
   type WebhookHandler,
   type WebhookHandlerContext,
 } from '../../../src/processing/api/index.js';
+import { TestEventsCatalog } from '../../support/test-events.js';
 
 /** A promise a test opens by hand, per event id (the provider's). */
 class Gate {
@@ -104,6 +105,7 @@ export class TransactionLimitsHandler implements WebhookHandler {
 }
 
 @Module({
+  imports: [TestEventsCatalog],
   providers: [
     GatedHandler,
     ParallelGatedHandler,

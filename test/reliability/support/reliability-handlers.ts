@@ -1,6 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { OnWebhook, WebhookEvent, WebhookHandler } from '../../../src/processing/api/index.js';
 import { countRun } from '../../support/run-counter.js';
+import { TestEventsCatalog } from '../../support/test-events.js';
 
 export { runsOf } from '../../support/run-counter.js';
 
@@ -66,5 +67,8 @@ export class CountingHandler implements WebhookHandler {
   }
 }
 
-@Module({ providers: [GateHandler, HangingHandler, PoisonSensitiveHandler, CountingHandler] })
+@Module({
+  imports: [TestEventsCatalog],
+  providers: [GateHandler, HangingHandler, PoisonSensitiveHandler, CountingHandler],
+})
 export class ReliabilityHandlersModule {}

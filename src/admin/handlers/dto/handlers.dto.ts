@@ -99,7 +99,12 @@ export class EventTypeHandlerDto {
   @ApiProperty({ example: 'SubscriptionRefundHandler' })
   name: string;
 
-  @ApiProperty({ nullable: true, type: String, example: 'SubscriptionRefundData' })
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'SubscriptionRefundData',
+    description: 'Validates `data` of this type.',
+  })
   dto: string | null;
 
   @ApiProperty({
@@ -124,6 +129,21 @@ export class EventTypeDto {
 
   @ApiProperty({ format: 'date-time', nullable: true, type: String })
   lastSeenAt: string | null;
+
+  @ApiProperty({ description: "In the application's event catalog (defineWebhookEvents) of the default source." })
+  catalogued: boolean;
+
+  @ApiProperty({ nullable: true, type: String, example: 'SubscriptionRefundData', description: "The catalog's DTO." })
+  dto: string | null;
+
+  @ApiProperty({
+    nullable: true,
+    type: 'object',
+    additionalProperties: true,
+    description: "JSON schema of `data` from the catalog's DTO (its class-validator rules).",
+    example: { type: 'object', properties: { amount: { type: 'integer', minimum: 0 } }, required: ['amount'] },
+  })
+  dataSchema: Record<string, unknown> | null;
 
   @ApiProperty({ description: 'In the subscription list (always true in mode `all`).' })
   subscribed: boolean;
