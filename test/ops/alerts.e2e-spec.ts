@@ -1,6 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { OnWebhook, PermanentWebhookError, WebhookEvent, WebhookHandler } from '../../src/processing/api/index.js';
+import { TestEventsCatalog } from '../support/test-events.js';
 import { startHttpReceiver, type HttpReceiver, type ReceivedRequest } from '../support/http-receiver.js';
 import { newSecret, signedHeaders } from '../support/signing.js';
 import { startTestApp, uniqueId, untilEventStatus, type TestApp } from '../support/test-app.js';
@@ -22,7 +23,7 @@ export class AlertProbeOtherHandler implements WebhookHandler {
   }
 }
 
-@Module({ providers: [AlertProbeRefusingHandler, AlertProbeOtherHandler] })
+@Module({ imports: [TestEventsCatalog], providers: [AlertProbeRefusingHandler, AlertProbeOtherHandler] })
 class AlertProbeModule {}
 
 const CHECK_INTERVAL_MS = 1000;

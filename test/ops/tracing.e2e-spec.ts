@@ -113,5 +113,54 @@ describe('traces (the built service exporting OTLP/HTTP JSON to a local collecto
       30_000,
       'a Redis span under the dispatch',
     );
+
+    const attempt = await found(
+      () => inTrace().find((span) => span.name === 'webhook.handle InboxTestWebhookHandler'),
+      'the handler attempt span in the same trace',
+    );
+    expect(attempt.parentSpanId).toBe(ingest.spanId);
+    expect(attempt.attributes).toMatchObject({
+      'webhook_inbox.event.id': id,
+      'webhook_inbox.handler': 'InboxTestWebhookHandler',
+      'webhook_inbox.delivery.attempt': 1,
+      'webhook_inbox.delivery.outcome': 'succeeded',
+    });
+    // The delivery's bookkeeping happens in that span too (its start is claimed before it, by the job).
+    expect(inTrace().filter((span) => span.name.startsWith('pg.')).length).toBeGreaterThan(2);
   }, 90_000);
+
+  it("puts the trace id on the log lines written inside an event's spans", async () => {
+    // The example's DTO refuses empty data: the attempt logs a warning, inside its span.
+    const body = JSON.stringify({ id: uniqueId(), type: 'subscription_user_create', data: {} });
+    const response = await fetch(`${url}/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signedHeaders(secret, body) },
+      body,
+    });
+    const { id } = (await response.json()) as { id: string };
+    const line = await found(
+      () =>
+        service
+          .output()
+          .split('\n')
+          .filter((text) => text.startsWith('{'))
+          .map((text) => JSON.parse(text) as Record<string, unknown>)
+          .find((entry) => entry.eventId === id && /^not run/.test(String(entry.msg))),
+      "the attempt's log line",
+    );
+    expect(line.msg).toMatch(/not run, delivery dead: data is invalid/);
+    expect(line.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    const attempt = await found(
+      () => spansIn(collector).find((span) => span.spanId === line.span_id),
+      'the span the line names',
+    );
+    expect(attempt).toMatchObject({
+      traceId: line.trace_id,
+      name: expect.stringMatching(/^webhook\.handle /),
+      attributes: expect.objectContaining({
+        'webhook_inbox.event.id': id,
+        'webhook_inbox.delivery.outcome': 'invalid',
+      }),
+    });
+  }, 60_000);
 });

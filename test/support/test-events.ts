@@ -41,6 +41,8 @@ export const TestEvents = defineWebhookEvents({
   'admin.switchable': null,
   'admin.order_placed': OrderPlacedData,
   'admin.never_sent': null,
+  'alerts.refused': null,
+  'alerts.other': null,
 });
 
 declare module '../../src/processing/api/index.js' {

@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import type { Span } from '@opentelemetry/api';
 import type { EntityManager } from 'typeorm';
 import type { DefaultSource, WebhookEventData } from './webhook-catalog.js';
 
@@ -43,6 +44,8 @@ export interface WebhookHandlerContext {
   manager: EntityManager;
   /** A logger whose lines carry the event id, type, handler and delivery id. */
   logger: Pick<Logger, 'log' | 'warn' | 'error' | 'debug'>;
+  /** This attempt's span, in the event's trace: add attributes or events to it. A no-op span without tracing. */
+  span: Span;
 }
 
 /**

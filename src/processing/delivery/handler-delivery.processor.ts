@@ -9,6 +9,7 @@ import type { AttemptOutcome } from '../../inbox/entities/delivery-attempt.entit
 import { DELIVERY_LEASE_MS, DeliveryLeases } from './delivery-leases.js';
 import { RunInterruptedError, type DeliveryRun } from './delivery-run.js';
 import { HandlerSlots } from './handler-slots.js';
+import { traced } from './attempt-span.js';
 import { invokeHandler } from './handler-invocation.js';
 import { SourceData } from './source-data.js';
 import { handlerJobs, InboxQueues, type HandlerJob } from '../../inbox/inbox-queues.js';
@@ -110,7 +111,7 @@ export class HandlerDeliveryProcessor {
         slots.give(taken - started.length);
         for (const delivery of started) {
           held.set(delivery.id, delivery);
-          const attempt = this.attempt(handler, delivery, run).then((result) => {
+          const attempt = traced(handler, delivery, () => this.attempt(handler, delivery, run)).then((result) => {
             // Its transaction recorded the success and released the claim: no lease to keep.
             if (result?.committed || result === undefined) held.delete(delivery.id);
             return result;

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { INVALID_SPAN_CONTEXT, trace } from '@opentelemetry/api';
 import { plainToInstance } from 'class-transformer';
 import { validate, ValidationError } from 'class-validator';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -12,6 +13,8 @@ import {
 import type { RegisteredHandler } from '../discovery/webhook-handler.registry.js';
 import { inFencedTransaction } from './fenced-transaction.js';
 
+/** What `context.span` is outside any span (tracing off): accepts every call, records nothing. */
+const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 /** How long past its time limit a transactional attempt may stay idle in its transaction before the server ends it. */
 const FENCE_MARGIN_MS = 5000;
 
@@ -83,6 +86,7 @@ export async function invokeHandler(
     maxAttempts: invocation.maxAttempts,
     signal,
     logger: contextLog,
+    span: trace.getActiveSpan() ?? NO_SPAN,
   };
   const aborted = () => toError(signal.reason);
   let refused = false;
