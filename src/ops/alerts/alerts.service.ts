@@ -84,7 +84,7 @@ export class AlertsService implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationShutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
-    await this.checking;
+    await this.checking?.catch(() => undefined);
     await this.flush().catch(() => undefined);
   }
 
