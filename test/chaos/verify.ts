@@ -125,7 +125,11 @@ export async function verify(db: pg.Client, plan: Plan, provider: Provider): Pro
  * subscription's timeline lines, numbered by the handler itself, follow inbox order without a gap.
  */
 async function verifyOrder(db: pg.Client, plan: Plan): Promise<Check[]> {
-  const timelineEvents = plan.events.filter((event) => event.envelope.type.startsWith('subscription_')).length;
+  // Poison events are refused by their type's DTO before any handler of the type runs, the
+  // timeline's included: they get no line.
+  const timelineEvents = plan.events.filter(
+    (event) => event.envelope.type.startsWith('subscription_') && event.expected !== 'failed',
+  ).length;
   const { rows: runs } = await db.query<{ runs: number; keys: number; out_of_order: number; example: string | null }>(`
     WITH runs AS (
       SELECT d.order_key, d.order_position, a.outcome,
