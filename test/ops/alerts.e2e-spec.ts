@@ -23,7 +23,19 @@ export class AlertProbeOtherHandler implements WebhookHandler {
   }
 }
 
-@Module({ imports: [TestEventsCatalog], providers: [AlertProbeRefusingHandler, AlertProbeOtherHandler] })
+/** Fails (for good: one attempt) when the event asks it to. */
+@Injectable()
+@OnWebhook('alerts.flaky', { attempts: 1 })
+export class AlertProbeFlakyHandler implements WebhookHandler {
+  handle(event: WebhookEvent): void {
+    if (event.data.fail) throw new Error('failing on request');
+  }
+}
+
+@Module({
+  imports: [TestEventsCatalog],
+  providers: [AlertProbeRefusingHandler, AlertProbeOtherHandler, AlertProbeFlakyHandler],
+})
 class AlertProbeModule {}
 
 const CHECK_INTERVAL_MS = 1000;
@@ -53,6 +65,8 @@ describe('alerts (a local receiver as ALERT_WEBHOOK_URL)', () => {
         ALERT_CHECK_INTERVAL: `${CHECK_INTERVAL_MS}ms`,
         ALERT_SIGNATURE_FAILURES: '3',
         ALERT_SIGNATURE_WINDOW: '1m',
+        ALERT_HANDLER_MIN_ATTEMPTS: '2',
+        ALERT_HANDLER_WINDOW: '1m',
       },
     });
   });
@@ -76,8 +90,8 @@ describe('alerts (a local receiver as ALERT_WEBHOOK_URL)', () => {
 
   const nonEmpty = <T>(items: T[]) => (items.length > 0 ? items : undefined);
 
-  const send = async (type: string) => {
-    const body = JSON.stringify({ id: uniqueId(), type, data: {} });
+  const send = async (type: string, data: Record<string, unknown> = {}) => {
+    const body = JSON.stringify({ id: uniqueId(), type, data });
     const response = await t.post(body, signedHeaders(webhookSecret, body));
     expect(response.status).toBe(200);
     return response.body.id as string;
@@ -128,6 +142,32 @@ describe('alerts (a local receiver as ALERT_WEBHOOK_URL)', () => {
     const third = await send('alerts.refused');
     await waitFor(() => alertsOf('delivery.dead', 'AlertProbeRefusingHandler').length === 2, 30_000, 'a second alert');
     expect(alertsOf('delivery.dead', 'AlertProbeRefusingHandler')[1].data.eventId).toBe(third);
+  });
+
+  it('announces a failing handler once, then its recovery', async () => {
+    for (let i = 0; i < 2; i++) await untilEventStatus(t.db, await send('alerts.flaky', { fail: true }), 'failed');
+    const [failing] = (await waitFor(
+      () => nonEmpty(alertsOf('handler.failing', 'AlertProbeFlakyHandler')),
+      30_000,
+      'the handler.failing alert',
+    ))!;
+    expect(failing.data).toMatchObject({
+      attempts: 2,
+      failures: 2,
+      failureRatio: 1,
+      threshold: 0.5,
+      windowSeconds: 60,
+    });
+
+    // Three successes: 2 failures in 5 attempts is below the ratio.
+    for (let i = 0; i < 3; i++) await untilEventStatus(t.db, await send('alerts.flaky'), 'processed');
+    const [recovered] = (await waitFor(
+      () => nonEmpty(alertsOf('handler.recovered', 'AlertProbeFlakyHandler')),
+      30_000,
+      'the handler.recovered alert',
+    ))!;
+    expect(recovered.data).toMatchObject({ attempts: 5, failures: 2 });
+    expect(alertsOf('handler.failing', 'AlertProbeFlakyHandler')).toHaveLength(1);
   });
 
   it('announces signature refusals past the threshold once, retrying a failing target', async () => {

@@ -43,6 +43,7 @@ export const TestEvents = defineWebhookEvents({
   'admin.never_sent': null,
   'alerts.refused': null,
   'alerts.other': null,
+  'alerts.flaky': null,
 });
 
 declare module '../../src/processing/api/index.js' {
