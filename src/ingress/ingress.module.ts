@@ -3,7 +3,6 @@ import { InboxModule } from '../inbox/inbox.module.js';
 import { EventEnqueuer } from './event-enqueuer.js';
 import { EventWriter } from './event-writer.js';
 import { IngressOutcomeInterceptor } from './ingress-outcome.interceptor.js';
-import { IngressSpanInterceptor } from './ingress-span.interceptor.js';
 import { JsonContentTypeGuard } from './json-content-type.guard.js';
 import { VerifiedBodyInterceptor } from './verified-body.interceptor.js';
 import { WebhookIngestionService } from './webhook-ingestion.service.js';
@@ -25,7 +24,6 @@ import { KnownSourceGuard, WebhookSources } from './sources/webhook-sources.js';
     WebhookSignatureGuard,
     JsonContentTypeGuard,
     IngressOutcomeInterceptor,
-    IngressSpanInterceptor,
     VerifiedBodyInterceptor,
     WebhookSources,
     KnownSourceGuard,

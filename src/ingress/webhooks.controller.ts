@@ -7,7 +7,6 @@ import { RawJsonBody, rawBodyOf } from './body/raw-json-body.js';
 import { hasUnstorableJsonEscapes, type WebhookEnvelope } from './envelope/webhook-envelope.js';
 import { WebhookEnvelopePipe } from './envelope/webhook-envelope.pipe.js';
 import { IngressOutcomeInterceptor } from './ingress-outcome.interceptor.js';
-import { IngressSpanInterceptor } from './ingress-span.interceptor.js';
 import { UnstorableEventError } from './event-writer.js';
 import { JsonContentTypeGuard } from './json-content-type.guard.js';
 import { RefusedContentException } from './refused-content.exception.js';
@@ -33,7 +32,7 @@ export class WebhooksController {
   // The body stays raw bytes until the signature over them is checked: then VerifiedBodyInterceptor parses it.
   @RawJsonBody()
   @UseGuards(JsonContentTypeGuard, WebhookSignatureGuard)
-  @UseInterceptors(IngressSpanInterceptor, IngressOutcomeInterceptor, VerifiedBodyInterceptor)
+  @UseInterceptors(IngressOutcomeInterceptor, VerifiedBodyInterceptor)
   @ApiOperation({
     summary: 'Receive one webhook from the provider',
     description:
@@ -102,7 +101,7 @@ export class WebhooksController {
   @HttpCode(200)
   @RawJsonBody()
   @UseGuards(KnownSourceGuard, JsonContentTypeGuard, WebhookSignatureGuard)
-  @UseInterceptors(IngressSpanInterceptor, IngressOutcomeInterceptor, VerifiedBodyInterceptor)
+  @UseInterceptors(IngressOutcomeInterceptor, VerifiedBodyInterceptor)
   @ApiOperation({
     summary: 'Receive one webhook from a configured source (WEBHOOK_SOURCES)',
     description:
