@@ -2,11 +2,15 @@
 // from the environment the bench passes) plus the no-op bench handler, with the example feature's
 // handlers' runs counted. Talks to the bench over IPC.
 import 'reflect-metadata';
-import { callCounts } from './call-counter.js';
-import { countExampleHandlerRuns, exampleHandlerRunStats } from './example-handler-runs.js';
-import { handlerRunStats, noopHandlerModule } from './noop-handler.module.js';
 
 const distDir = process.env.BENCH_DIST_DIR;
+// As main.ts does: tracing (on only when OTEL_EXPORTER_OTLP_ENDPOINT is set) starts before
+// anything loads pg or ioredis, the call counter included.
+const { startTracing } = await import(`${distDir}/src/app/tracing.js`);
+await startTracing();
+const { callCounts } = await import('./call-counter.js');
+const { countExampleHandlerRuns, exampleHandlerRunStats } = await import('./example-handler-runs.js');
+const { handlerRunStats, noopHandlerModule } = await import('./noop-handler.module.js');
 const { createApp } = await import(`${distDir}/src/app/app.factory.js`);
 const { loadConfig } = await import(`${distDir}/src/app/config/app-config.js`);
 
