@@ -1,15 +1,5 @@
 import { alertOptions } from './alert-settings.js';
-import { ConfigError, loadConfig } from './app-config.js';
-
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-};
+import { configProblems, loadConfig } from './app-config.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const URL = 'https://hooks.example.test/T000/B000/XXXX';
@@ -39,20 +29,20 @@ describe('loadConfig: alert settings', () => {
   });
 
   it('needs a secret for Standard Webhooks messages, not for Slack ones', () => {
-    expect(problemsOf({ ALERT_WEBHOOK_URL: URL })).toEqual([
+    expect(configProblems({ ALERT_WEBHOOK_URL: URL })).toEqual([
       expect.stringMatching(/^ALERT_WEBHOOK_SECRET: required with ALERT_WEBHOOK_URL and ALERT_FORMAT=standard/),
     ]);
-    expect(problemsOf({ ALERT_WEBHOOK_URL: URL, ALERT_FORMAT: 'slack' })).toEqual([]);
-    expect(problemsOf({ ALERT_WEBHOOK_URL: URL, ALERT_WEBHOOK_SECRET: 'whsec_not-base64!' })).toEqual([
+    expect(configProblems({ ALERT_WEBHOOK_URL: URL, ALERT_FORMAT: 'slack' })).toEqual([]);
+    expect(configProblems({ ALERT_WEBHOOK_URL: URL, ALERT_WEBHOOK_SECRET: 'whsec_not-base64!' })).toEqual([
       expect.stringMatching(/^ALERT_WEBHOOK_SECRET: is not valid base64/),
     ]);
-    expect(problemsOf({ ALERT_WEBHOOK_URL: URL, ALERT_WEBHOOK_SECRET: `${SECRET} ${SECRET}` })).toEqual([
+    expect(configProblems({ ALERT_WEBHOOK_URL: URL, ALERT_WEBHOOK_SECRET: `${SECRET} ${SECRET}` })).toEqual([
       'ALERT_WEBHOOK_SECRET: must be one whsec_ secret (no spaces)',
     ]);
   });
 
   it('says which threshold is wrong, never printing the URL or the secret', () => {
-    const problems = problemsOf({
+    const problems = configProblems({
       ALERT_WEBHOOK_URL: 'hooks.example.test/secret-path',
       ALERT_WEBHOOK_SECRET: SECRET,
       ALERT_FORMAT: 'email',

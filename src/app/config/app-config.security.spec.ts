@@ -1,21 +1,11 @@
-import { ConfigError, loadConfig } from './app-config.js';
-
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-};
+import { configProblems, loadConfig } from './app-config.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 describe('loadConfig: security settings', () => {
   it('refuses production without WEBHOOK_SECRET, saying what to set', () => {
     for (const secret of [undefined, '', '   ']) {
-      const problems = problemsOf({
+      const problems = configProblems({
         NODE_ENV: 'production',
         ...(secret === undefined ? {} : { WEBHOOK_SECRET: secret }),
       });
@@ -29,12 +19,12 @@ describe('loadConfig: security settings', () => {
     expect(
       loadConfig({ NODE_ENV: 'production', WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }).isProduction,
     ).toBe(true);
-    expect(problemsOf({ NODE_ENV: 'development' })).toEqual([]);
-    expect(problemsOf({ NODE_ENV: 'test' })).toEqual([]);
+    expect(configProblems({ NODE_ENV: 'development' })).toEqual([]);
+    expect(configProblems({ NODE_ENV: 'test' })).toEqual([]);
   });
 
   it('refuses a malformed secret at start, naming its position and never its value', () => {
-    const problems = problemsOf({ WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw whsec_not*base64' });
+    const problems = configProblems({ WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw whsec_not*base64' });
     expect(problems).toEqual([
       'WEBHOOK_SECRET: entry #2 of 2 is not valid base64 (expected "whsec_" followed by standard base64); each secret must be "whsec_" followed by the base64-encoded key',
     ]);
@@ -48,7 +38,7 @@ describe('loadConfig: security settings', () => {
       SIGNATURE_FAILURE_LIMIT: 3,
       SIGNATURE_FAILURE_WINDOW_SECONDS: 5,
     });
-    expect(problemsOf({ SIGNATURE_FAILURE_LIMIT: '0' })).toEqual([
+    expect(configProblems({ SIGNATURE_FAILURE_LIMIT: '0' })).toEqual([
       expect.stringMatching(/^SIGNATURE_FAILURE_LIMIT="0"/),
     ]);
   });
@@ -60,41 +50,41 @@ describe('loadConfig: security settings', () => {
   });
 
   it('accepts unsigned webhooks (no WEBHOOK_SECRET) only on loopback, and says why', () => {
-    for (const HOST of ['127.0.0.1', '127.0.1.1', '::1', 'localhost']) expect(problemsOf({ HOST })).toEqual([]);
+    for (const HOST of ['127.0.0.1', '127.0.1.1', '::1', 'localhost']) expect(configProblems({ HOST })).toEqual([]);
     for (const HOST of ['0.0.0.0', '::', '10.1.2.3', 'inbox.internal']) {
-      expect(problemsOf({ HOST })).toEqual([
+      expect(configProblems({ HOST })).toEqual([
         expect.stringMatching(
           new RegExp(
             `^WEBHOOK_SECRET: not set, so webhooks would be accepted unsigned.*only while the service listens on loopback; HOST=${HOST} is reachable`,
           ),
         ),
       ]);
-      expect(problemsOf({ HOST, WEBHOOK_SECRET: SECRET })).toEqual([]);
+      expect(configProblems({ HOST, WEBHOOK_SECRET: SECRET })).toEqual([]);
     }
   });
 
   it('refuses production admin keys shorter than 32 characters, naming the key but never printing it', () => {
     const production = { NODE_ENV: 'production', WEBHOOK_SECRET: SECRET };
     const long = 'x'.repeat(32);
-    expect(problemsOf({ ...production, ADMIN_API_KEYS: `ops:${long} ci:${long}y` })).toEqual([]);
-    const problems = problemsOf({ ...production, ADMIN_API_KEYS: `ops:${long} ci:short-key-123 bare-short-key` });
+    expect(configProblems({ ...production, ADMIN_API_KEYS: `ops:${long} ci:${long}y` })).toEqual([]);
+    const problems = configProblems({ ...production, ADMIN_API_KEYS: `ops:${long} ci:short-key-123 bare-short-key` });
     expect(problems).toEqual([
       expect.stringMatching(/^ADMIN_API_KEYS: the key named ci has 13 characters; production needs at least 32/),
       expect.stringMatching(/^ADMIN_API_KEYS: the key named key-[0-9a-f]{12} has 14 characters/),
     ]);
     expect(problems.join('')).not.toMatch(/short-key/);
     // Development keeps short keys working (the tests' and a laptop's).
-    expect(problemsOf({ ADMIN_API_KEYS: 'ops:short' })).toEqual([]);
+    expect(configProblems({ ADMIN_API_KEYS: 'ops:short' })).toEqual([]);
   });
 
   it('refuses admin keys it cannot tell apart', () => {
-    expect(problemsOf({ ADMIN_API_KEYS: 'ops:one-key ops:other-key' })).toEqual([
+    expect(configProblems({ ADMIN_API_KEYS: 'ops:one-key ops:other-key' })).toEqual([
       'ADMIN_API_KEYS: the name ops is given to more than one key',
     ]);
   });
 
   it('never prints a password from DATABASE_URL or REDIS_URL', () => {
-    const problems = problemsOf({
+    const problems = configProblems({
       DATABASE_URL: 'mysql://app:pg-pass@db/app',
       REDIS_URL: 'http://:redis-pass@cache:6379',
     });
@@ -110,7 +100,7 @@ describe('loadConfig: security settings', () => {
     expect(
       loadConfig({ METRICS_PUBLIC: 'true', PURGE_MIN_AGE: '90m', TEST_WEBHOOK_TYPES: 'a.test, b.test c' }),
     ).toMatchObject({ METRICS_PUBLIC: true, purgeMinAgeMs: 5_400_000, testWebhookTypes: ['a.test', 'b.test', 'c'] });
-    expect(problemsOf({ METRICS_PUBLIC: 'yes', PURGE_MIN_AGE: '24' })).toEqual([
+    expect(configProblems({ METRICS_PUBLIC: 'yes', PURGE_MIN_AGE: '24' })).toEqual([
       'METRICS_PUBLIC="yes": must be true or false',
       'PURGE_MIN_AGE="24": must be a number and a unit (ms, s, m, h or d), e.g. 24h',
     ]);

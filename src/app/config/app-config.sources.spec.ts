@@ -1,14 +1,4 @@
-import { ConfigError, loadConfig } from './app-config.js';
-
-const problemsOf = (env: Record<string, string>): string[] => {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-};
+import { configProblems, loadConfig } from './app-config.js';
 
 describe('loadConfig: webhook sources', () => {
   it('resolves each listed source from its SOURCE_<NAME>_* variables, with its preset', () => {
@@ -50,7 +40,7 @@ describe('loadConfig: webhook sources', () => {
   });
 
   it('stops the start naming the variable of each problem, never quoting a secret', () => {
-    const problems = problemsOf({
+    const problems = configProblems({
       HOST: '0.0.0.0',
       WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
       WEBHOOK_SOURCES: 'stripe github acme open Bad_Name default stripe legacy',
@@ -81,8 +71,8 @@ describe('loadConfig: webhook sources', () => {
 
   it('refuses a badly named source and an unverified one off loopback, and allows none on loopback', () => {
     expect(
-      problemsOf({ WEBHOOK_SOURCES: 'Bad_Name', SOURCE_BAD_NAME_VERIFIER: 'basic', SOURCE_BAD_NAME_SECRET: 'u:p' }),
+      configProblems({ WEBHOOK_SOURCES: 'Bad_Name', SOURCE_BAD_NAME_VERIFIER: 'basic', SOURCE_BAD_NAME_SECRET: 'u:p' }),
     ).toEqual(['WEBHOOK_SOURCES: a source name must be 1 to 40 of a-z, 0-9 and "-" (source Bad_Name)']);
-    expect(problemsOf({ WEBHOOK_SOURCES: 'local', SOURCE_LOCAL_VERIFIER: 'none' })).toEqual([]);
+    expect(configProblems({ WEBHOOK_SOURCES: 'local', SOURCE_LOCAL_VERIFIER: 'none' })).toEqual([]);
   });
 });

@@ -309,6 +309,17 @@ export class ConfigError extends Error {
   }
 }
 
+/** What is wrong with `env` as a configuration, one line per problem (none: it loads). */
+export function configProblems(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
 /** Settings whose value is never printed, even when it is wrong. */
 // A Slack webhook URL is itself a credential.
 const SECRET_SETTINGS: ReadonlySet<string> = new Set([
