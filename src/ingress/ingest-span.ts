@@ -1,6 +1,6 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, propagation, SpanKind, trace, type Span } from '@opentelemetry/api';
 import type { FastifyRequest } from 'fastify';
-import { TraceAttributes, tracer } from '../shared/tracing.js';
+import { markFailed, TraceAttributes, tracer } from '../shared/tracing.js';
 
 /**
  * The span of one POST /webhooks[/{source}], when tracing is on. It is active while the event is
@@ -44,9 +44,7 @@ export class IngestSpan {
   refused(status: number, error: unknown, type: string | undefined): void {
     this.span.setAttribute('http.response.status_code', status);
     if (type !== undefined) this.span.setAttribute(TraceAttributes.eventType, type);
-    if (status < 500) return;
-    this.span.recordException(error as Error);
-    this.span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+    if (status >= 500) markFailed(this.span, error);
   }
 
   end(): void {

@@ -1,3 +1,4 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { jest } from '@jest/globals';
 import { HttpException, Logger, type ExecutionContext } from '@nestjs/common';
 import { resolveInboxOptions } from '../inbox/webhook-inbox.options.js';
@@ -60,7 +61,7 @@ describe('WebhookSignatureGuard', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('lets a correctly signed request through and refuses a tampered one with 401 naming the check', () => {
-    const guard = new WebhookSignatureGuard(options, new WebhookSources(options));
+    const guard = new WebhookSignatureGuard(options, new WebhookSources(options), new EventEmitter2());
     expect(outcome(guard, signedRequest('203.0.113.1')).status).toBe(200);
     expect(outcome(guard, badRequest('203.0.113.1'))).toMatchObject({
       status: 401,
@@ -69,7 +70,7 @@ describe('WebhookSignatureGuard', () => {
   });
 
   it('answers 429 with Retry-After once an address passes the failure limit, and still accepts its valid requests', () => {
-    const guard = new WebhookSignatureGuard(options, new WebhookSources(options));
+    const guard = new WebhookSignatureGuard(options, new WebhookSources(options), new EventEmitter2());
     expect([1, 2].map(() => outcome(guard, badRequest('203.0.113.2')).status)).toEqual([401, 401]);
     const throttled = outcome(guard, badRequest('203.0.113.2'));
     expect(throttled).toMatchObject({
@@ -87,7 +88,7 @@ describe('WebhookSignatureGuard', () => {
 
   it('uses the defaults (10 failures per 60 s) when the module options leave them out', () => {
     const defaults = resolveInboxOptions({ redisUrl: 'redis://unused', signing: { secrets: [SECRET] } });
-    const guard = new WebhookSignatureGuard(defaults, new WebhookSources(defaults));
+    const guard = new WebhookSignatureGuard(defaults, new WebhookSources(defaults), new EventEmitter2());
     const statuses = Array.from({ length: 11 }, () => outcome(guard, badRequest('203.0.113.9')).status);
     expect(statuses).toEqual([...Array(10).fill(401), 429]);
   });
@@ -95,7 +96,7 @@ describe('WebhookSignatureGuard', () => {
   it('without a secret lets everything through and warns on each request', () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const unsigned = resolveInboxOptions({ redisUrl: 'redis://unused' });
-    const guard = new WebhookSignatureGuard(unsigned, new WebhookSources(unsigned));
+    const guard = new WebhookSignatureGuard(unsigned, new WebhookSources(unsigned), new EventEmitter2());
     expect(guard.enabled).toBe(false);
     expect(outcome(guard, badRequest('203.0.113.4')).status).toBe(200);
     expect(outcome(guard, badRequest('203.0.113.4')).status).toBe(200);

@@ -6,7 +6,6 @@ import {
   Inject,
   Injectable,
   Logger,
-  Optional,
   UnauthorizedException,
 } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
@@ -44,7 +43,7 @@ export class WebhookSignatureGuard implements CanActivate {
   constructor(
     @Inject(WEBHOOK_INBOX_OPTIONS) options: WebhookInboxOptions,
     private readonly sources: WebhookSources,
-    @Optional() private readonly lifecycle?: EventEmitter2,
+    private readonly lifecycle: EventEmitter2,
   ) {
     const { keys, toleranceSeconds, failureLimit, failureWindowSeconds } = options.signing;
     if (keys.length > 0) this.verifier = new StandardWebhooksVerifier(keys, toleranceSeconds);
@@ -72,7 +71,7 @@ export class WebhookSignatureGuard implements CanActivate {
       return true;
     } catch (error) {
       if (!(error instanceof WebhookSignatureError)) throw error;
-      this.lifecycle?.emit(InboxEvents.signatureRefused, {
+      this.lifecycle.emit(InboxEvents.signatureRefused, {
         source: sourceName ?? DEFAULT_SOURCE,
         check: error.check,
       } satisfies SignatureRefusedEvent);

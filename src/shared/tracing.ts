@@ -68,6 +68,12 @@ export function linksTo(traceParents: readonly (string | null | undefined)[]): L
   return links;
 }
 
+/** Marks `span` as failed with `error`: the exception recorded, the status an error. */
+export function markFailed(span: Span, error: unknown): void {
+  span.recordException(error as Error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+}
+
 /** Runs `work` in a new active span under `parent`; the span records a thrown error and always ends. */
 export function inSpan<T>(
   name: string,
@@ -79,8 +85,7 @@ export function inSpan<T>(
     try {
       return await work(span);
     } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      markFailed(span, error);
       throw error;
     } finally {
       span.end();

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter } from 'prom-client';
-import { Webhook } from 'standardwebhooks';
+import { signWebhook } from '../../shared/signature/standard-webhooks.verifier.js';
 import { InboxMetrics } from '../metrics/inbox-metrics.js';
 import { slackBody, standardBody, summaryOf, type Alert } from './alert-message.js';
 import { ALERT_OPTIONS, type AlertOptions } from './alert-options.js';
@@ -20,7 +20,8 @@ const SHUTDOWN_WAIT_MS = 2000;
 @Injectable()
 export class AlertNotifier implements OnApplicationShutdown {
   private readonly logger = new Logger('Alerts');
-  private readonly signer?: Webhook;
+  /** The whsec_ secret alerts are signed with (Standard Webhooks format only). */
+  private readonly secret?: string;
   private readonly delivery: { attempts: number; firstRetryMs: number; timeoutMs: number };
   private readonly sending = new Set<Promise<void>>();
   private readonly stopped = new AbortController();
@@ -30,7 +31,7 @@ export class AlertNotifier implements OnApplicationShutdown {
     @Inject(ALERT_OPTIONS) private readonly options: AlertOptions,
     metrics: InboxMetrics,
   ) {
-    if (options.format === 'standard' && options.secret) this.signer = new Webhook(options.secret);
+    if (options.format === 'standard') this.secret = options.secret;
     this.delivery = options.delivery ?? DEFAULT_DELIVERY;
     this.outcomes = new Counter({
       name: 'webhook_inbox_alerts_sent_total',
@@ -83,12 +84,12 @@ export class AlertNotifier implements OnApplicationShutdown {
       'content-type': 'application/json',
       'user-agent': 'webhook-inbox-alerts',
     };
-    if (this.signer) {
+    if (this.secret) {
       // Signed at each try: the receiver checks the timestamp's freshness.
-      const at = new Date();
+      const seconds = Math.floor(Date.now() / 1000);
       headers['webhook-id'] = id;
-      headers['webhook-timestamp'] = String(Math.floor(at.getTime() / 1000));
-      headers['webhook-signature'] = this.signer.sign(id, at, body);
+      headers['webhook-timestamp'] = String(seconds);
+      headers['webhook-signature'] = signWebhook(this.secret, id, seconds, body);
     }
     const response = await fetch(this.options.url, {
       method: 'POST',

@@ -24,15 +24,6 @@ export class WebhookEventCatalog<TDtos extends WebhookEventDtos = WebhookEventDt
   get types(): string[] {
     return Object.keys(this.dtos);
   }
-
-  has(type: string): boolean {
-    return Object.hasOwn(this.dtos, type);
-  }
-
-  /** The DTO of `type`; undefined for a type without one (or not in the catalog). */
-  dtoOf(type: string): Type<object> | undefined {
-    return this.has(type) ? (this.dtos[type] ?? undefined) : undefined;
-  }
 }
 
 /**

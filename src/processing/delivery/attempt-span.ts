@@ -1,7 +1,7 @@
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { SpanKind } from '@opentelemetry/api';
 import type { AttemptOutcome } from '../../inbox/entities/delivery-attempt.entity.js';
 import type { StartedDelivery } from '../../inbox/store/delivery.store.js';
-import { contextOf, inSpan, TraceAttributes, tracingEnabled } from '../../shared/tracing.js';
+import { contextOf, inSpan, markFailed, TraceAttributes, tracingEnabled } from '../../shared/tracing.js';
 import type { RegisteredHandler } from '../discovery/webhook-handler.registry.js';
 
 /**
@@ -34,10 +34,7 @@ export function traced<T extends { outcome: AttemptOutcome; error?: Error }>(
       return result;
     }
     span.setAttribute(TraceAttributes.outcome, result.outcome);
-    if (result.error) {
-      span.recordException(result.error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: result.error.message });
-    }
+    if (result.error) markFailed(span, result.error);
     return result;
   });
 }

@@ -300,7 +300,7 @@ export class WebhookHandlerRegistry implements OnModuleInit {
     const wildcard = byType.get(ALL_EVENT_TYPES);
     return {
       shared: distinct.size === 1 ? [...distinct][0] : undefined,
-      of: (type) => (byType.has(type) ? byType.get(type) : (catalog.get(type) ?? wildcard ?? undefined)),
+      of: (type) => (byType.has(type) ? byType.get(type) : (catalog.get(type) ?? wildcard)),
     };
   }
 

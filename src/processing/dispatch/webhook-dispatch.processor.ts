@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { ROOT_CONTEXT, SpanKind, type SpanOptions } from '@opentelemetry/api';
 import { InboxEvents, type DeliveryDeadEvent } from '../../inbox/inbox-events.js';
 import { DeliveryStore, type DeliveryPlan, type PlannedRow } from '../../inbox/store/delivery.store.js';
 import { EventStore, type WaitingEvent } from '../../inbox/store/event.store.js';
-import { ROOT_CONTEXT, SpanKind, type SpanOptions } from '@opentelemetry/api';
 import { contextOf, inSpan, linksTo, TraceAttributes, tracingEnabled } from '../../shared/tracing.js';
 import { DEFAULT_SOURCE } from '../../shared/sources/webhook-source.js';
 import { SourceData } from '../delivery/source-data.js';
